@@ -1,0 +1,86 @@
+"""Hyper-parameters shared by every model (one config, as in the paper's comparisons).
+
+Unknown keys are an error: build configs with `ModelConfig.from_dict`, which
+names the offending key, never by splatting arbitrary dicts.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .errors import DephnError
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise DephnError(f"{name}={value!r} is not one of {sorted(choices)}")
+
+
+@dataclass
+class ModelConfig:
+    # --- inputs -----------------------------------------------------------
+    embed_dim: int = 16                 # d: embedding size of every field
+    dense_mode: str = "vector"          # dense field -> "vector" (learned vector x value)
+    sparse_grad: bool = True            # sparse embedding gradients (SparseAdam): fast on big tables
+    # --- shared building blocks ------------------------------------------
+    dnn_hidden: tuple[int, ...] = (256, 128)   # MLP widths of DNN-type experts / single-task DNNs
+    dropout: float = 0.0                # dropout inside MLPs
+    batch_norm: bool = False            # batch norm inside MLPs
+    attn_heads: int = 2                 # heads of the field self-attention (SSG)
+    attn_layers: int = 1                # stacked self-attention layers (SSG)
+    cross_layers: int = 3               # DCN cross layers
+    cross_version: str = "v2"           # "v1" (x0 x^T w) or "v2" (x0 * (W x + b))
+    fint_layers: int = 3                # FINT field-aware interaction layers
+    cin_layers: tuple[int, ...] = (64, 64)     # xDeepFM CIN feature-map counts
+    # --- multi-task architecture -------------------------------------------
+    n_experts: int = 4                  # K: shared experts (MMoE, DEPHN public DNN experts)
+    expert_hidden: tuple[int, ...] = (128, 64)  # MLP widths of one expert; last = h
+    tower_hidden: tuple[int, ...] = (32,)      # MLP widths of each task tower (() = linear)
+    n_specific_experts: int = 1         # PLE: task-specific experts per task and level
+    ple_levels: int = 2                 # PLE: CGC extraction levels
+    snr_beta: float = 0.667             # SNR: hard-concrete temperature
+    snr_l0_weight: float = 1e-4         # SNR: weight of the L0 penalty
+    # --- MT-PHN / DEPHN ------------------------------------------------------
+    expert_setting: str = "D_pub,C&F_pri"      # MT-PHN/DEPHN expert setting (paper Table I)
+    mappings: tuple[str, ...] = ("raw", "sin", "cos")  # explicit mappings f_p of public experts
+    gate: str = "tvg"                   # "tvg" trainable value gating | "mg" mapping gating
+    public_tower: str = "linear"        # "linear" (eq. 4 literally) | "mlp"
+    output: str = "sigmoid_of_sum"      # "sigmoid_of_sum" | "sum_of_sigmoids" (eq. 6 literally)
+    # --- virtual gradient (policy applied to gates) --------------------------
+    virtual_gradient: bool = False      # rescale gate gradients during training (SPEC §4)
+    gamma: str = "add_sqrt"             # one of dephn.virtual_gradient.GAMMAS
+    corr: str = "pearson"               # "pearson" | "cosine" label correlation
+
+    def __post_init__(self):
+        for name in ("dnn_hidden", "cin_layers", "expert_hidden", "tower_hidden", "mappings"):
+            setattr(self, name, tuple(getattr(self, name)))
+        if self.embed_dim < 1:
+            raise DephnError(f"embed_dim must be >= 1, got {self.embed_dim}")
+        if self.n_experts < 1:
+            raise DephnError(f"n_experts must be >= 1, got {self.n_experts}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise DephnError(f"dropout must be in [0, 1), got {self.dropout}")
+        _check_choice("dense_mode", self.dense_mode, {"vector"})
+        _check_choice("cross_version", self.cross_version, {"v1", "v2"})
+        _check_choice("expert_setting", self.expert_setting,
+                      {"D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri"})
+        _check_choice("gate", self.gate, {"tvg", "mg"})
+        _check_choice("public_tower", self.public_tower, {"linear", "mlp"})
+        _check_choice("output", self.output, {"sigmoid_of_sum", "sum_of_sigmoids"})
+        _check_choice("corr", self.corr, {"pearson", "cosine"})
+        if not self.expert_hidden:
+            raise DephnError("expert_hidden needs at least one width")
+        if not self.mappings:
+            raise DephnError("mappings needs at least one explicit mapping")
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "ModelConfig":
+        d = dict(d or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise DephnError(f"unknown model option(s) {unknown}; known: {sorted(known)}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
