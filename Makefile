@@ -1,0 +1,46 @@
+# Two commands cover a fresh machine (Python 3.11 and a package index):
+#   make study   set everything up, run the study (cpu profile) and write the report
+#   make test    set everything up and run the whole test suite
+# A virtual environment that is already active is used as it is; otherwise ./.venv is created.
+PYTHON ?= python3
+PROFILE ?= cpu
+ifdef VIRTUAL_ENV
+BIN := $(VIRTUAL_ENV)/bin
+else
+BIN := .venv/bin
+endif
+# CPU machines: torch's CPU build, pinned by constraints-cpu.txt. An installed torch
+# (e.g. a CUDA build) is kept: the project only asks for torch>=2.3.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(BIN)/.dephn-setup
+
+.PHONY: setup study test test-fast bench clean-cache
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints-cpu.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(patsubst %/bin,%,$(BIN))
+	$(BIN)/python -m pip install -q --upgrade pip
+	@if $(BIN)/python -c "import torch" 2>/dev/null; then \
+	  echo "setup: keeping installed torch $$($(BIN)/python -c 'import torch; print(torch.__version__)')"; \
+	else \
+	  $(BIN)/python -m pip install -q -c constraints-cpu.txt "$(TORCH_SPEC)"; \
+	fi
+	$(BIN)/python -m pip install -q -e ".[test]"
+	@touch $@
+
+study: setup
+	$(BIN)/dephn study --profile $(PROFILE)
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser and not notebooks and not slow"
+
+bench: setup
+	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[bench]"
+	$(BIN)/dephn bench --out benchmarks
+
+clean-cache:
+	rm -rf data/cache

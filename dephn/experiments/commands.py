@@ -1,0 +1,76 @@
+"""`dephn sweep` (a resumable grid of runs) and `dephn results` (mean ± spread over seeds)."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ..errors import DephnError
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        if "-" in text and "," not in text:
+            lo, hi = text.split("-")
+            return list(range(int(lo), int(hi) + 1))
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise DephnError(f"seeds {text!r}: expected e.g. 0,1,2 or 0-4") from None
+
+
+def add_parser(sub) -> None:
+    from ..train.commands import add_data_args, add_train_args
+    p = sub.add_parser("sweep", help="run a grid of models x virtual-gradient settings x data sets x seeds",
+                       description="Resumable: finished runs in the results store are skipped.")
+    p.add_argument("--models", default="mmoe,dephn", help="comma-separated model names")
+    p.add_argument("--datasets", default=None, help="comma-separated data set names (default: --dataset)")
+    p.add_argument("--seeds", default="0,1,2", help="e.g. 0,1,2 or 0-4")
+    p.add_argument("--vg", default="none", help="comma-separated: none, all, or GAMMA/CORR items")
+    add_data_args(p)
+    add_train_args(p)
+    p.add_argument("--out", default="runs/sweep", help="results folder")
+    p.add_argument("--force", action="store_true", help="rerun finished runs")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run_sweep_cmd)
+
+    r = sub.add_parser("results", help="summarise a results folder: mean ± std over seeds")
+    r.add_argument("--out", default="runs/sweep", help="results folder")
+    r.add_argument("--metric", default="auc", choices=("auc", "logloss"))
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=run_results)
+
+
+def run_sweep_cmd(args) -> int:
+    from ..train.commands import data_options, parse_set, train_options
+    from .sweep import expand_grid, parse_vg, run_sweep
+    datasets = (args.datasets or args.dataset).split(",")
+    specs = expand_grid(args.models.split(","), datasets, _ints(args.seeds),
+                        vg=parse_vg(args.vg.split(",")),
+                        data={d: args.data for d in datasets} if args.data else None,
+                        model_options=parse_set(args.set), train_options=train_options(args),
+                        data_options=data_options(args))
+    for s in specs:
+        s.model_config(), s.train_config()   # validate all before the first run
+    print(f"sweep: {len(specs)} runs into {args.out}", file=sys.stderr)
+    run_sweep(specs, args.out, force=args.force, quiet=args.quiet)
+    return 0
+
+
+def run_results(args) -> int:
+    from .aggregate import summarize
+    from .store import ResultsStore
+    frame = ResultsStore(args.out).frame()
+    if frame.empty:
+        raise DephnError(f"no finished runs in {args.out}")
+    frame = frame[frame["status"] == "ok"]
+    metrics = [c for c in frame.columns if c.startswith("test/") and c.endswith("/" + args.metric)]
+    table = summarize(frame, ["dataset", "model", "label"], metrics)
+    if args.json:
+        print(table.to_json(orient="records"))
+    else:
+        from .aggregate import fmt_mean_std
+        for _, row in table.iterrows():
+            cells = [fmt_mean_std(row[f"{m}:mean"], row[f"{m}:std"]) for m in metrics]
+            n = int(row[f"{metrics[0]}:n"]) if metrics else 0
+            print(f"{row['dataset']:10s} {row['model']:14s} {row['label']:18s} n={n} "
+                  + "  ".join(f"{m.split('/')[1]}={c}" for m, c in zip(metrics, cells)))
+    return 0

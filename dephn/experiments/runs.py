@@ -1,0 +1,104 @@
+"""One run: a model trained on a data set with a seed, recorded in the results store."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import torch
+
+from ..config import ModelConfig
+from ..data.encoded import EncodedDataset
+from ..models import build_model
+from ..train.config import TrainConfig
+from ..train.distributed import DistContext
+from ..train.loop import FitResult, TrainingDiverged, fit
+from ..train.seed import set_seed
+from .provenance import code_version, machine, package_versions
+from .store import ResultsStore
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that defines a run except the data's content (its fingerprint joins the id)."""
+
+    model: str                                         # registry name, e.g. "dephn"
+    dataset: str                                       # dataset name, e.g. "criteo-ur"
+    seed: int = 0
+    data: str | None = None                            # source path (None: embedded default)
+    model_options: dict = field(default_factory=dict)  # ModelConfig fields that differ from defaults
+    train_options: dict = field(default_factory=dict)  # TrainConfig fields that differ from defaults
+    data_options: dict = field(default_factory=dict)   # load_dataset keyword arguments (rows, ...)
+    label: str = ""                                    # free text for tables (e.g. "add_sqrt/pearson")
+    save_model: bool = False                           # keep the trained weights with the artefacts
+
+    def model_config(self) -> ModelConfig:
+        return ModelConfig.from_dict(self.model_options)
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig.from_dict(self.train_options)
+
+    def data_key(self) -> str:
+        return json.dumps([self.dataset, self.data, self.data_options], sort_keys=True)
+
+    def identity(self, data_fingerprint: str) -> dict:
+        """The resolved configuration that the run id hashes (defaults filled in)."""
+        tc = self.train_config().to_dict()
+        for k in ("quiet",):        # presentation only: does not change results
+            tc.pop(k)
+        return {"model": self.model, "dataset": self.dataset, "seed": self.seed,
+                "model_config": self.model_config().to_dict(), "train_config": tc,
+                "data_options": self.data_options, "data_fingerprint": data_fingerprint}
+
+    def run_id(self, data_fingerprint: str) -> str:
+        blob = json.dumps(self.identity(data_fingerprint), sort_keys=True, default=list)
+        return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
+
+
+def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = None, *,
+            dist_ctx: DistContext | None = None, desc: str | None = None) -> dict:
+    """Train and evaluate; returns the run record (and writes it and its artefacts to `store`)."""
+    ctx = dist_ctx or DistContext()
+    run_id = spec.run_id(data.fingerprint)
+    mcfg, tcfg = spec.model_config(), spec.train_config()
+    generator = set_seed(spec.seed)
+    model = build_model(spec.model, data.feature_spec, mcfg)
+    n_params = sum(p.numel() for p in model.parameters())
+    record = {
+        "run_id": run_id, "model": spec.model, "dataset": spec.dataset, "seed": spec.seed,
+        "label": spec.label, "data": spec.data, "data_options": spec.data_options,
+        "data_fingerprint": data.fingerprint, "tasks": list(data.schema.tasks),
+        "model_options": mcfg.to_dict(), "train_options": tcfg.to_dict(),
+        "code_version": code_version(), "packages": package_versions(), "machine": machine(),
+        "world_size": ctx.world, "parameters": n_params,
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    t0 = time.perf_counter()
+    try:
+        result: FitResult = fit(model, data, tcfg, generator=generator, dist_ctx=ctx,
+                                desc=desc or f"{spec.model} s{spec.seed}")
+    except TrainingDiverged as e:
+        record.update(status="diverged", error=str(e), metrics={})
+        if store is not None and ctx.is_main:
+            e.recorder.save(store.artifacts(run_id))
+            store.put(record)
+        raise
+    record.update(
+        status="ok", device=result.device, precision=result.precision,
+        metrics={"valid": result.valid, "test": result.test},
+        best_epoch=result.best_epoch, epochs_run=result.epochs_run, steps=result.steps,
+        stopped=result.stopped,
+        timing={"train_seconds": result.train_seconds, "samples_per_s": result.samples_per_s,
+                "wall_seconds": time.perf_counter() - t0},
+    )
+    if store is not None and ctx.is_main:
+        art = store.artifacts(run_id)
+        result.recorder.save(art)
+        if spec.save_model:
+            torch.save(model.state_dict(), art / "model.pt")
+        store.put(record)     # last: a record exists only once everything else is written
+    record["_result"] = result
+    record["_model"] = model
+    return record

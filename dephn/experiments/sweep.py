@@ -1,0 +1,119 @@
+"""A grid of runs (models x virtual-gradient settings x data sets x seeds) that resumes.
+
+Every finished run is in the results store; running the same sweep again skips those
+(`force=True` reruns them). Killing a sweep loses at most the run in progress.
+"""
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from ..errors import DephnError
+from ..train.loop import TrainingDiverged
+from .runs import RunSpec, execute
+from .store import ResultsStore
+
+VG_MODELS = ("dephn", "mmoe", "ple")   # models whose gates take the virtual gradient
+
+
+def vg_label(gamma: str | None, corr: str | None) -> str:
+    return "none" if gamma is None else f"{gamma}/{corr}"
+
+
+def expand_grid(models: Sequence[str], datasets: Sequence[str], seeds: Sequence[int], *,
+                vg: Sequence[tuple[str, str] | None] = (None,), data: dict | None = None,
+                model_options: dict | None = None, per_model_options: dict | None = None,
+                train_options: dict | None = None, data_options: dict | None = None,
+                save_model: Iterable[str] = ()) -> list[RunSpec]:
+    """All combinations. `vg` items are None (off) or (gamma, corr); models without gates
+    that take the virtual gradient only get None. `data` maps dataset name -> source path."""
+    specs = []
+    save_model = set(save_model)
+    for model, dataset, setting, seed in itertools.product(models, datasets, vg, seeds):
+        if setting is not None and model not in VG_MODELS:
+            continue
+        opts = dict(model_options or {})
+        opts.update((per_model_options or {}).get(model, {}))
+        if setting is not None:
+            opts.update(virtual_gradient=True, gamma=setting[0], corr=setting[1])
+        specs.append(RunSpec(model=model, dataset=dataset, seed=int(seed),
+                             data=(data or {}).get(dataset), model_options=opts,
+                             train_options=dict(train_options or {}),
+                             data_options=dict(data_options or {}),
+                             label=vg_label(*(setting or (None, None))),
+                             save_model=model in save_model))
+    return _dedupe(specs)
+
+
+def _dedupe(specs):
+    seen, out = set(), []
+    for s in specs:
+        key = (s.model, s.dataset, s.seed, s.data, repr(sorted(s.model_options.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: bool = False,
+              load=None, log=None) -> pd.DataFrame:
+    """Run every spec not already in the store under `out_dir`; return the store's frame
+    restricted to these specs. `load(spec) -> EncodedDataset` defaults to `load_dataset`."""
+    from ..data.datasets import load_dataset
+    store = ResultsStore(out_dir)
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    cache: dict[str, object] = {}
+
+    def data_for(spec):
+        key = spec.data_key()
+        if key not in cache:
+            cache[key] = load(spec) if load else load_dataset(spec.dataset, spec.data, **spec.data_options)
+        return cache[key]
+
+    ids, done, ran, failed = [], 0, 0, 0
+    t0 = time.perf_counter()
+    for i, spec in enumerate(specs, 1):
+        data = data_for(spec)
+        rid = spec.run_id(data.fingerprint)
+        ids.append(rid)
+        if store.has(rid) and not force:
+            done += 1
+            continue
+        if quiet:
+            spec = RunSpec(**{**spec.__dict__, "train_options": {**spec.train_options, "quiet": True}})
+        try:
+            rec = execute(spec, data, store, desc=f"[{i}/{len(specs)}] {spec.model} {spec.label} s{spec.seed}")
+            ran += 1
+            aucs = " ".join(f"{t}={m['auc']:.4f}" for t, m in rec["metrics"]["test"].items())
+            log(f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.label} seed={spec.seed}: "
+                f"test auc {aucs} ({rec['timing']['wall_seconds']:.1f}s)")
+        except TrainingDiverged as e:
+            failed += 1
+            log(f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.label} seed={spec.seed}: {e}")
+    log(f"sweep: {ran} ran, {done} already done, {failed} diverged, {time.perf_counter() - t0:.1f}s")
+    frame = store.frame()
+    if frame.empty:
+        return frame
+    return frame[frame["run_id"].isin(ids)].reset_index(drop=True)
+
+
+def parse_vg(items: Sequence[str]) -> list[tuple[str, str] | None]:
+    """["none", "add_sqrt/pearson", "all"] -> settings; "all" = 8 gammas x 2 correlations."""
+    from ..virtual_gradient import GAMMAS
+    out = []
+    for item in items:
+        if item == "none":
+            out.append(None)
+        elif item == "all":
+            out.extend(itertools.product(GAMMAS, ("pearson", "cosine")))
+        else:
+            gamma, _, corr = item.partition("/")
+            if gamma not in GAMMAS or corr not in ("pearson", "cosine"):
+                raise DephnError(f"virtual-gradient setting {item!r}: expected none, all or GAMMA/CORR "
+                                 f"with GAMMA in {sorted(GAMMAS)} and CORR pearson|cosine")
+            out.append((gamma, corr))
+    return out

@@ -1,0 +1,52 @@
+"""Training hyper-parameters (the model config is dephn.config.ModelConfig)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..errors import DephnError
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 3                       # passes over the training split
+    batch_size: int = 1024                # rows per optimisation step (global, over all processes)
+    lr: float = 1e-3                      # Adam learning rate of dense parameters
+    sparse_lr: float = 1e-3               # SparseAdam learning rate of embedding tables
+    weight_decay: float = 0.0             # Adam weight decay of dense parameters
+    task_weights: tuple[float, ...] | None = None  # per-task loss weights (None: all 1)
+    patience: int = 2                     # early stopping: epochs without valid-AUC gain
+    device: str = "auto"                  # "auto" (cuda, then mps, then cpu) | "cpu" | "cuda" | "mps"
+    precision: str = "auto"               # "auto" (bf16 on CUDA, else fp32) | "fp32" | "bf16"
+    eval_batch_size: int = 16384          # rows per evaluation forward
+    log_every: int = 20                   # record losses (and VG coefficients) every N steps
+    max_steps: int | None = None          # stop after this many steps (smoke runs)
+    quiet: bool = False                   # no progress bar
+    data_on_device_max_gb: float = 4.0    # keep a split on the accelerator when it is at most this size
+
+    def __post_init__(self):
+        if self.task_weights is not None:
+            self.task_weights = tuple(float(w) for w in self.task_weights)
+        for name in ("epochs", "batch_size", "eval_batch_size", "log_every"):
+            if getattr(self, name) < 1:
+                raise DephnError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lr <= 0 or self.sparse_lr <= 0:
+            raise DephnError("learning rates must be > 0")
+        if self.device not in ("auto", "cpu", "cuda", "mps") and not self.device.startswith("cuda:"):
+            raise DephnError(f"device={self.device!r}: expected auto, cpu, cuda, cuda:N or mps")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise DephnError(f"precision={self.precision!r}: expected auto, fp32 or bf16")
+        if self.patience < 0:
+            raise DephnError("patience must be >= 0")
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "TrainConfig":
+        d = dict(d or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise DephnError(f"unknown training option(s) {unknown}; known: {sorted(known)}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

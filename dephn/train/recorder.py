@@ -1,0 +1,113 @@
+"""What the study reads from a training run, recorded while it trains.
+
+- per-N-steps losses per task (and the total),
+- per-epoch validation metrics and gate values (on a fixed probe batch),
+- virtual-gradient coefficients (per recorded step, averaged over the batch),
+- SSG vectors at the end.
+Saved as one JSON (scalars) + one .npz (arrays) so a run's artefacts load without torch.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Recorder:
+    tasks: tuple[str, ...] = ()
+    steps: list[dict] = field(default_factory=list)        # {"step", "epoch", "loss", "loss/<task>"}
+    epochs: list[dict] = field(default_factory=list)       # {"epoch", "train_loss", "valid/<task>/auc", ...}
+    gates: dict[str, list[np.ndarray]] = field(default_factory=dict)   # name -> one array per epoch
+    vg_coef: dict[str, list[np.ndarray]] = field(default_factory=dict)  # name -> one array per recorded step
+    vg_steps: list[int] = field(default_factory=list)
+    final: dict[str, np.ndarray] = field(default_factory=dict)          # e.g. "ssg/dnn" at the end
+
+    # -- recording ----------------------------------------------------------
+    def log_step(self, step: int, epoch: int, loss: float, task_losses: dict[str, float]):
+        row = {"step": step, "epoch": epoch, "loss": loss}
+        row.update({f"loss/{t}": v for t, v in task_losses.items()})
+        self.steps.append(row)
+
+    def log_vg(self, step: int, coefs: dict[str, np.ndarray]):
+        if not coefs:
+            return
+        self.vg_steps.append(step)
+        for name, c in coefs.items():
+            self.vg_coef.setdefault(name, []).append(np.asarray(c, dtype=np.float32))
+
+    def log_epoch(self, row: dict, gates: dict[str, np.ndarray]):
+        self.epochs.append(row)
+        for name, g in gates.items():
+            self.gates.setdefault(name, []).append(np.asarray(g, dtype=np.float32))
+
+    # -- views ----------------------------------------------------------------
+    def steps_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.steps)
+
+    def epochs_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.epochs)
+
+    def gate_history(self, name: str) -> np.ndarray:
+        """(epochs, ...) gate values of one gate tensor, e.g. "gates/ctr"."""
+        return np.stack(self.gates[name])
+
+    def vg_history(self, name: str = "gates") -> np.ndarray:
+        """(recorded steps, ...) virtual-gradient coefficients."""
+        return np.stack(self.vg_coef[name]) if self.vg_coef.get(name) else np.zeros((0,))
+
+    # -- persistence ------------------------------------------------------------
+    def save(self, directory: str | Path) -> None:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        arrays = {}
+        for name, seq in self.gates.items():
+            arrays[f"gates::{name}"] = np.stack(seq)
+        for name, seq in self.vg_coef.items():
+            arrays[f"vg::{name}"] = np.stack(seq)
+        for name, a in self.final.items():
+            arrays[f"final::{name}"] = np.asarray(a)
+        meta = {"tasks": list(self.tasks), "steps": self.steps, "epochs": self.epochs,
+                "vg_steps": self.vg_steps}
+        _atomic_write(d / "recorder.json", json.dumps(meta, default=_json_default).encode())
+        buf = tempfile.NamedTemporaryFile(dir=d, suffix=".npz.tmp", delete=False)
+        with buf:
+            np.savez_compressed(buf, **arrays)
+        os.replace(buf.name, d / "recorder.npz")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Recorder":
+        d = Path(directory)
+        meta = json.loads((d / "recorder.json").read_text())
+        rec = cls(tasks=tuple(meta["tasks"]), steps=meta["steps"], epochs=meta["epochs"],
+                  vg_steps=meta["vg_steps"])
+        with np.load(d / "recorder.npz") as z:
+            for key in z.files:
+                kind, name = key.split("::", 1)
+                if kind == "gates":
+                    rec.gates[name] = list(z[key])
+                elif kind == "vg":
+                    rec.vg_coef[name] = list(z[key])
+                else:
+                    rec.final[name] = z[key]
+        return rec
+
+
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,28 @@
+import math
+
+import numpy as np
+import pytest
+from sklearn.metrics import log_loss, roc_auc_score
+
+from dephn.train.metrics import SingleClassWarning, mean_auc, task_metrics
+
+
+def test_matches_sklearn_per_task():
+    rng = np.random.default_rng(0)
+    y = (rng.random((500, 2)) < 0.3).astype(np.float32)
+    p = np.clip(rng.random((500, 2)) * 0.5 + y * 0.3, 0, 1)
+    m = task_metrics(y, p, ["a", "b"])
+    for i, t in enumerate("ab"):
+        assert m[t]["auc"] == pytest.approx(roc_auc_score(y[:, i], p[:, i]))
+        assert m[t]["logloss"] == pytest.approx(log_loss(y[:, i], np.clip(p[:, i], 1e-7, 1 - 1e-7)))
+    assert mean_auc(m) == pytest.approx((m["a"]["auc"] + m["b"]["auc"]) / 2)
+
+
+def test_single_class_task_is_nan_with_a_warning_not_a_crash():
+    y = np.stack([np.zeros(100), np.r_[np.zeros(50), np.ones(50)]], 1)
+    p = np.full((100, 2), 0.2)
+    with pytest.warns(SingleClassWarning, match="'a'.*all one class.*valid"):
+        m = task_metrics(y, p, ["a", "b"], split="valid")
+    assert math.isnan(m["a"]["auc"])
+    assert math.isfinite(m["a"]["logloss"])
+    assert mean_auc(m) == pytest.approx(0.5)
