@@ -63,7 +63,6 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
               load=None, log=None) -> pd.DataFrame:
     """Run every spec not already in the store under `out_dir`; return the store's frame
     restricted to these specs. `load(spec) -> EncodedDataset` defaults to `load_dataset`."""
-    from ..data.datasets import load_dataset
     store = ResultsStore(out_dir)
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     cache: dict[str, object] = {}
@@ -71,7 +70,11 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
     def data_for(spec):
         key = spec.data_key()
         if key not in cache:
-            cache[key] = load(spec) if load else load_dataset(spec.dataset, spec.data, **spec.data_options)
+            if load is None:
+                from ..data.datasets import load_dataset
+                cache[key] = load_dataset(spec.dataset, spec.data, **spec.data_options)
+            else:
+                cache[key] = load(spec)
         return cache[key]
 
     ids, done, ran, failed = [], 0, 0, 0

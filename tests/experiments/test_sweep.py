@@ -1,0 +1,94 @@
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from dephn.errors import DephnError
+from dephn.experiments.runs import RunSpec
+from dephn.experiments.store import ResultsStore
+from dephn.experiments.sweep import expand_grid, parse_vg, run_sweep
+from tests.conftest import REPO, synthetic_encoded
+
+SMALL = {"embed_dim": 4, "dnn_hidden": [16], "expert_hidden": [16], "tower_hidden": [8], "n_experts": 2}
+TRAIN = {"epochs": 1, "batch_size": 256, "quiet": True, "device": "cpu"}
+
+
+def test_grid_gives_vg_settings_only_to_gated_models():
+    specs = expand_grid(["dnn", "mmoe", "dephn"], ["criteo-ur"], [0, 1],
+                        vg=[None, ("add_sqrt", "pearson"), ("mul_cos", "cosine")])
+    by_model = {m: [s for s in specs if s.model == m] for m in ("dnn", "mmoe", "dephn")}
+    assert len(by_model["dnn"]) == 2 and len(by_model["mmoe"]) == 6 and len(by_model["dephn"]) == 6
+    assert {s.label for s in by_model["dephn"]} == {"none", "add_sqrt/pearson", "mul_cos/cosine"}
+    vg = [s for s in by_model["dephn"] if s.label == "mul_cos/cosine"][0]
+    assert vg.model_options == {"virtual_gradient": True, "gamma": "mul_cos", "corr": "cosine"}
+
+
+def test_parse_vg():
+    assert len(parse_vg(["all"])) == 16
+    assert parse_vg(["none", "add_abs/cosine"]) == [None, ("add_abs", "cosine")]
+    with pytest.raises(DephnError, match="expected none, all or GAMMA/CORR"):
+        parse_vg(["add_abs/spearman"])
+
+
+def test_run_id_depends_on_config_seed_and_data_not_on_quiet():
+    a = RunSpec("mmoe", "x", seed=0, train_options={"quiet": True})
+    assert a.run_id("fp1") == RunSpec("mmoe", "x", seed=0).run_id("fp1")
+    assert a.run_id("fp1") != a.run_id("fp2")
+    assert a.run_id("fp1") != RunSpec("mmoe", "x", seed=1).run_id("fp1")
+    assert a.run_id("fp1") != RunSpec("mmoe", "x", model_options={"n_experts": 8}).run_id("fp1")
+
+
+def test_sweep_skips_finished_runs_and_force_reruns(tmp_path):
+    specs = expand_grid(["dnn", "mmoe"], ["synthetic"], [0, 1], model_options=SMALL, train_options=TRAIN)
+    load = lambda spec: synthetic_encoded(n=1500)
+    logs = []
+    f1 = run_sweep(specs, tmp_path, load=load, log=logs.append)
+    assert len(f1) == 4 and set(f1["status"]) == {"ok"}
+    assert "4 ran, 0 already done" in logs[-1]
+    f2 = run_sweep(specs, tmp_path, load=load, log=logs.append)
+    assert "0 ran, 4 already done" in logs[-1]
+    assert f2.sort_values("run_id")["test/t0/auc"].tolist() == f1.sort_values("run_id")["test/t0/auc"].tolist()
+    run_sweep(specs[:1], tmp_path, load=load, log=logs.append, force=True)
+    assert "1 ran, 0 already done" in logs[-1]
+    assert len(ResultsStore(tmp_path).records()) == 4
+
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {repo!r})
+    from tests.conftest import synthetic_encoded
+    from dephn.experiments.sweep import expand_grid, run_sweep
+    specs = expand_grid(["dnn", "mmoe", "shared_bottom"], ["synthetic"], [0, 1, 2],
+                        model_options={small!r}, train_options={train!r})
+    run_sweep(specs, sys.argv[1], load=lambda s: synthetic_encoded(n=3000))
+""")
+
+
+@pytest.mark.slow
+def test_killed_sweep_restarts_with_nothing_lost_or_duplicated(tmp_path):
+    script = tmp_path / "sweep.py"
+    script.write_text(SCRIPT.format(repo=str(REPO), small=SMALL, train={**TRAIN, "epochs": 2}))
+    out = tmp_path / "results"
+    proc = subprocess.Popen([sys.executable, str(script), str(out)], stderr=subprocess.PIPE,
+                            start_new_session=True)
+    records = out / "records"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(records.glob("*.json"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)                 # mid-sweep, no clean-up
+    proc.wait()
+    done_before = {p.name for p in records.glob("*.json")}
+    assert 2 <= len(done_before) < 9, "the kill should land mid-sweep"
+    rerun = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True,
+                           timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert f"{len(done_before)} already done" in rerun.stderr
+    done_after = [p.name for p in records.glob("*.json")]
+    assert len(done_after) == len(set(done_after)) == 9
+    assert done_before <= set(done_after)
+    assert not list(records.glob(".*tmp"))
