@@ -18,7 +18,8 @@ COMMAND_MODULES = (
     "dephn.data.commands",
     "dephn.train.commands",
     "dephn.experiments.commands",
-    "dephn.study",
+    "dephn.study.commands",
+    "dephn.report_commands",
 )
 
 

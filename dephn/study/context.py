@@ -1,0 +1,141 @@
+"""A study's output folder and the few calls every notebook makes.
+
+    outputs/<profile>/
+        results/          the results store (records + artefacts of every run)
+        figures/          every figure (HTML + PNG + plotly JSON, index.json)
+        tables/           every table (CSV, index.json)
+        notebooks/        the executed notebooks
+        claims.json       the claims summary
+        study.json        profile, code version, data fingerprints, notebook timings
+A smoke run writes to outputs/smoke and so never overwrites the cpu results.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from ..data.encoded import EncodedDataset
+from ..data.standins import aliccp_standin, wechat_standin
+from ..experiments.runs import RunSpec
+from ..experiments.store import ResultsStore
+from ..experiments.sweep import run_sweep
+from .profiles import Profile, get_profile
+
+DEFAULT_ROOT = Path("outputs")
+STANDINS = {"aliccp": aliccp_standin, "wechat": wechat_standin}
+
+
+class Study:
+    def __init__(self, profile: Profile, out_dir: str | Path | None = None, *,
+                 data_paths: dict[str, str | None] | None = None):
+        self.profile = profile
+        self.out = Path(out_dir) if out_dir else DEFAULT_ROOT / profile.name
+        self.data_paths = {k: v for k, v in (data_paths or {}).items()}
+        self.store = ResultsStore(self.out / "results")
+        self.figures_dir = self.out / "figures"
+        self.tables_dir = self.out / "tables"
+        self._datasets: dict[str, EncodedDataset] = {}
+
+    @classmethod
+    def open(cls, profile: str = "smoke", out_dir=None, *, data_paths=None, **overrides) -> "Study":
+        """`overrides` change profile fields (e.g. seeds=[0, 1]); None values are ignored."""
+        return cls(get_profile(profile).replace(**overrides), out_dir, data_paths=data_paths)
+
+    # -- data ------------------------------------------------------------------------
+    def data_options(self, dataset: str) -> dict:
+        if dataset.startswith("criteo") and self.data_paths.get(dataset) is None:
+            return {"rows": self.profile.rows}
+        return {}
+
+    def source(self, name: str) -> str | None:
+        """The path a data set is read from: the user's, or a generated stand-in for the real
+        data sets that cannot ship (Ali-CCP, WeChat-2021), or None (embedded Criteo)."""
+        if self.data_paths.get(name) is not None or name not in STANDINS:
+            return self.data_paths.get(name)
+        rows = self.profile.real_rows or 50_000
+        target = self.out / "standins" / f"{name}-{rows}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return str(STANDINS[name](target.with_suffix(".csv") if name == "aliccp" else target, rows))
+
+    def dataset(self, name: str) -> EncodedDataset:
+        if name not in self._datasets:
+            from ..data.datasets import load_dataset
+            self._datasets[name] = load_dataset(name, self.source(name), **self.data_options(name))
+        return self._datasets[name]
+
+    # -- runs ------------------------------------------------------------------------
+    def spec(self, model: str, dataset: str, seed: int, *, label: str = "", save_model: bool = False,
+             **model_options) -> RunSpec:
+        opts = {**self.profile.model_options, **model_options}
+        return RunSpec(model=model, dataset=dataset, seed=seed, data=self.source(dataset),
+                       model_options=opts, train_options=self.profile.train_options(),
+                       data_options=self.data_options(dataset), label=label or "none",
+                       save_model=save_model)
+
+    def run(self, specs: list[RunSpec], *, force: bool = False) -> pd.DataFrame:
+        """Run what is not in the results store yet; return these specs' records as a frame."""
+        return run_sweep(specs, self.store.root, force=force, quiet=True,
+                         load=lambda s: self.dataset(s.dataset))
+
+    def record(self, run_id: str) -> dict:
+        return self.store.get(run_id)
+
+    def load_model(self, run_id: str):
+        """The trained model of a run saved with save_model=True, in eval mode."""
+        import torch
+        from ..config import ModelConfig
+        from ..models import build_model
+        rec = self.store.get(run_id)
+        model = build_model(rec["model"], self.dataset(rec["dataset"]).feature_spec,
+                            ModelConfig.from_dict(rec["model_options"]))
+        state = torch.load(self.store.artifacts(run_id) / "model.pt", map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+        return model.eval()
+
+    def recorder(self, run_id: str):
+        from ..train.recorder import Recorder
+        return Recorder.load(self.store.artifacts(run_id))
+
+    # -- outputs ---------------------------------------------------------------------
+    def save_figure(self, fig, name: str, *, title: str, caption: str = "", source: str = ""):
+        from ..plotting.save import save_figure
+        return save_figure(fig, name, self.figures_dir, title=title, caption=caption, source=source)
+
+    def save_table(self, table: pd.DataFrame, name: str, *, title: str, caption: str = "",
+                   source: str = "") -> Path:
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        path = self.tables_dir / f"{name}.csv"
+        tmp = path.with_suffix(".csv.tmp")
+        table.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+        _update_index(self.tables_dir / "index.json", {"name": name, "title": title, "caption": caption,
+                                                        "source": source, "file": path.name})
+        return path
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        idx = self.tables_dir / "index.json"
+        if not idx.exists():
+            return {}
+        return {e["name"]: pd.read_csv(self.tables_dir / e["file"]) for e in json.loads(idx.read_text())}
+
+    def describe(self) -> dict:
+        return {"profile": asdict(self.profile), "out": str(self.out), "data_paths": self.data_paths}
+
+
+def _update_index(path: Path, entry: dict) -> None:
+    entries = json.loads(path.read_text()) if path.exists() else []
+    entries = [e for e in entries if e["name"] != entry["name"]] + [entry]
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(entries, indent=1))
+    os.replace(tmp, path)
+
+
+def open_study(profile: str, out_dir=None, *, seeds=None, criteo_path=None, aliccp_path=None,
+               wechat_path=None) -> Study:
+    """What every notebook's first code cell calls with its parameters."""
+    paths = {"criteo-r": criteo_path, "criteo-ur": criteo_path, "aliccp": aliccp_path, "wechat": wechat_path}
+    return Study.open(profile, out_dir, data_paths=paths, seeds=seeds)

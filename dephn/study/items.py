@@ -1,0 +1,198 @@
+"""The paper's tables and figures as library calls: which runs each needs, and the numbers
+each shows, computed from the results store. Notebooks only call these and plot."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..experiments.aggregate import fmt_mean_std, summarize
+from ..train.loop import predict
+from .context import Study
+
+SETTINGS = ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri")   # MT-PHN expert settings (Table I)
+PAPER_VG = ("add_sqrt", "pearson")                                # the paper's final choice
+DEPHN_PAPER = {"virtual_gradient": True, "gamma": PAPER_VG[0], "corr": PAPER_VG[1]}
+
+
+def _model_spec(study: Study, model: str, dataset: str, seed: int, **kw):
+    if model == "dephn":
+        return study.spec(model, dataset, seed, label="add_sqrt/pearson", **{**DEPHN_PAPER, **kw})
+    return study.spec(model, dataset, seed, **kw)
+
+
+def ok(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["status"] == "ok"] if len(frame) else frame
+
+
+# -- Table I / Table II ---------------------------------------------------------------------
+
+def table1_specs(study: Study) -> list:
+    p, specs = study.profile, []
+    for model in p.table1_models:
+        for seed in p.seeds:
+            if model == "mtphn":
+                specs += [study.spec("mtphn", p.table1_dataset, seed, label=s, expert_setting=s,
+                                     save_model=(s == "D_pub,C&F_pri")) for s in SETTINGS]
+            else:
+                specs.append(_model_spec(study, model, p.table1_dataset, seed))
+    return specs
+
+
+def table2_specs(study: Study, datasets=("aliccp", "wechat")) -> list:
+    return [_model_spec(study, m, d, s) for d in datasets for m in study.profile.table2_models
+            for s in study.profile.seeds]
+
+
+def metric_table(frame: pd.DataFrame, tasks, by=("dataset", "model", "label"), digits=4) -> pd.DataFrame:
+    """One row per configuration: per task "mean ± std" of test log loss and AUC over seeds."""
+    frame = ok(frame)
+    metrics = [f"test/{t}/{m}" for t in tasks for m in ("logloss", "auc")]
+    s = summarize(frame, list(by), metrics)
+    out = s[list(by)].copy()
+    out["seeds"] = s[f"{metrics[0]}:n"].astype(int)
+    for m in metrics:
+        _, task, k = m.split("/")
+        out[f"{task} {k}"] = [fmt_mean_std(a, b, digits) for a, b in zip(s[f"{m}:mean"], s[f"{m}:std"])]
+        out[f"{task} {k}:mean"] = s[f"{m}:mean"]
+        out[f"{task} {k}:std"] = s[f"{m}:std"]
+    return out
+
+
+def with_paper(table: pd.DataFrame, paper: pd.DataFrame, tasks, on=("model",)) -> pd.DataFrame:
+    """Add the paper's numbers beside ours (paper columns `task1/auc` ... map to our task order)."""
+    out = table.merge(paper, on=list(on), how="left")
+    rename = {}
+    for i, t in enumerate(tasks, 1):
+        for k in ("logloss", "auc"):
+            rename[f"task{i}/{k}"] = f"{t} {k} (paper)"
+    return out.rename(columns=rename)
+
+
+# -- Fig. 3: SSG vectors and public vs private activation -----------------------------------------
+
+def ssg_vectors(study: Study, frame: pd.DataFrame, model="mtphn", label="D_pub,C&F_pri") -> dict:
+    """{structure: (seeds, d)} SSG gate vectors G_sg at the end of training."""
+    runs = ok(frame)
+    runs = runs[(runs["model"] == model) & (runs["label"] == label)].sort_values("seed")
+    out: dict[str, list] = {}
+    for rid in runs["run_id"]:
+        for k, v in study.recorder(rid).final.items():
+            if k.startswith("ssg/"):
+                out.setdefault(k.split("/", 1)[1], []).append(np.asarray(v))
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+def activation_parts(study: Study, frame: pd.DataFrame, model="mtphn", label="D_pub,C&F_pri",
+                     split="test", rows=20000) -> pd.DataFrame:
+    """Mean |public| and |private| logit per task and seed (paper Fig. 3b) on a split."""
+    runs = ok(frame)
+    runs = runs[(runs["model"] == model) & (runs["label"] == label)].sort_values("seed")
+    out = []
+    for rid, seed, dataset in runs[["run_id", "seed", "dataset"]].itertuples(index=False):
+        data = study.dataset(dataset)
+        part = _head(data.split(split), rows)
+        _, _, inter = predict(study.load_model(rid), part, keys=("public_logit/", "private_logit/"))
+        for t in data.schema.tasks:
+            pub, pri = np.abs(inter[f"public_logit/{t}"]).mean(), np.abs(inter[f"private_logit/{t}"]).mean()
+            out.append({"task": t, "seed": seed, "public_abs": float(pub), "private_abs": float(pri),
+                        "public_share": float(pub / (pub + pri))})
+    return pd.DataFrame(out)
+
+
+# -- Fig. 5: the virtual-gradient sweep ------------------------------------------------------------
+
+def vg_settings(study: Study) -> list[tuple[str, str]]:
+    from ..experiments.sweep import parse_vg
+    return [s for s in parse_vg(list(study.profile.vg)) if s is not None]
+
+
+def vg_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn")) -> list:
+    specs = []
+    for d in datasets:
+        for seed in study.profile.seeds:
+            for m in models:
+                specs.append(study.spec(m, d, seed))          # without the virtual gradient
+                for g, c in vg_settings(study):
+                    specs.append(study.spec(m, d, seed, label=f"{g}/{c}", virtual_gradient=True,
+                                            gamma=g, corr=c))
+    return specs
+
+
+# -- Fig. 6 and gating --------------------------------------------------------------------------
+
+def gating_specs(study: Study, dataset="criteo-ur") -> list:
+    return [study.spec("dephn", dataset, seed, label=f"{gate}", gate=gate, save_model=True, **DEPHN_PAPER)
+            for gate in ("tvg", "mg") for seed in study.profile.seeds]
+
+
+def loss_frame(study: Study, frame: pd.DataFrame, by="label") -> pd.DataFrame:
+    parts = []
+    for rid, seed, key in ok(frame)[["run_id", "seed", by]].itertuples(index=False):
+        steps = study.recorder(rid).steps_frame()
+        steps["seed"], steps[by] = seed, key
+        parts.append(steps)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def gate_histories(study: Study, run_id: str) -> dict[str, np.ndarray]:
+    """{task: (epochs, K, P) or (epochs, K)} gate values read after every epoch."""
+    rec = study.recorder(run_id)
+    return {name.split("/", 1)[1]: rec.gate_history(name) for name in rec.gates if name.startswith("gates/")}
+
+
+def contributions(study: Study, run_id: str, split="test", rows=4096) -> dict[str, np.ndarray]:
+    """{task: (B, K, P)} each public expert x mapping's contribution to the task's public logit."""
+    rec = study.record(run_id)
+    data = study.dataset(rec["dataset"])
+    _, _, inter = predict(study.load_model(run_id), _head(data.split(split), rows), keys=("contrib/",))
+    return {k.split("/", 1)[1]: v for k, v in inter.items()}
+
+
+def vg_coefficients(study: Study, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """{"<label> / <task>": flat coefficients seen in training} (recorded steps, batch means)."""
+    out = {}
+    for rid, label, tasks in _runs_with_tasks(study, frame):
+        hist = study.recorder(rid).vg_history("gates")            # (steps, T, ...)
+        if hist.size == 0:
+            continue
+        for i, t in enumerate(tasks):
+            out[f"{label} / {t}"] = np.concatenate([out.get(f"{label} / {t}", np.zeros(0)),
+                                                    hist[:, i].reshape(-1)])
+    return out
+
+
+def _runs_with_tasks(study, frame):
+    for rid, label in ok(frame)[["run_id", "label"]].itertuples(index=False):
+        yield rid, label, study.record(rid)["tasks"]
+
+
+# -- Fig. 7: confidence --------------------------------------------------------------------------
+
+def confidence_specs(study: Study, dataset="criteo-ur") -> list:
+    return [s for seed in study.profile.seeds for s in (
+        study.spec("mmoe", dataset, seed, save_model=True),
+        study.spec("dephn", dataset, seed, label="add_sqrt/pearson", save_model=True, **DEPHN_PAPER))]
+
+
+def activations(study: Study, frame: pd.DataFrame, split="test") -> tuple[np.ndarray, dict]:
+    """Base confidence c of the split and {model: {task: (seeds * N,) logits}}, c tiled to match."""
+    runs = ok(frame).sort_values(["model", "seed"])
+    acts: dict[str, dict[str, list]] = {}
+    c_all = None
+    for rid, model, dataset in runs[["run_id", "model", "dataset"]].itertuples(index=False):
+        data = study.dataset(dataset)
+        part = data.split(split)
+        _, logits, _ = predict(study.load_model(rid), part)
+        c_all = np.asarray(part.extras["confidence"])
+        for i, t in enumerate(data.schema.tasks):
+            acts.setdefault(model, {}).setdefault(t, []).append(logits[:, i])
+    n_seeds = {m: len(next(iter(v.values()))) for m, v in acts.items()}
+    reps = max(n_seeds.values()) if n_seeds else 1
+    c = np.tile(c_all, reps) if c_all is not None else np.zeros(0)
+    return c, {m: {t: np.concatenate(v) for t, v in d.items()} for m, d in acts.items()}
+
+
+def _head(split, n):
+    from ..data.encoded import EncodedSplit
+    return EncodedSplit(split.sparse[:n], split.dense[:n], split.labels[:n],
+                        {k: v[:n] for k, v in split.extras.items()})

@@ -1,0 +1,75 @@
+"""Study profiles: how big every experiment of the study is.
+
+- smoke: minutes for all notebooks on a 2-core CPU (CI runs it); numbers mean little.
+- cpu:   the default of `make study`: the embedded data at a size where the figures mean
+         something, several seeds, about half an hour on a 2-core CPU.
+- paper: a GPU and the full data sets at the paper's scale (point the data paths at them).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..errors import DephnError
+
+ALL_VG = "all"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    rows: int                              # rows of the Criteo source (embedded generator when no path)
+    seeds: tuple[int, ...]                 # every claim is mean ± spread over these
+    epochs: int                            # training epochs per run (early stopping may cut)
+    batch_size: int                        # rows per step
+    lr: float = 1e-3                       # dense-parameter learning rate
+    sparse_lr: float = 3e-3                # embedding learning rate
+    device: str = "cpu"                    # training device ("auto" on the paper profile)
+    vg: tuple[str, ...] = (ALL_VG,)        # virtual-gradient settings of the RQ2 sweep
+    table1_models: tuple[str, ...] = ("dnn", "wide_deep", "dcn", "fint", "mmoe", "ple", "snr", "mtphn")
+    table2_models: tuple[str, ...] = ("dnn", "wide_deep", "dcn", "fint", "nfm", "xdeepfm",
+                                      "mmoe", "ple", "snr", "mtphn", "dephn")
+    table1_dataset: str = "criteo-ur"      # Table I's data (the paper: Ali-CCP)
+    model_options: dict = field(default_factory=dict)  # ModelConfig overrides for every model
+    real_rows: int | None = None           # cap on rows read from real data sets (None: all)
+    description: str = ""
+
+    def train_options(self) -> dict:
+        return {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
+                "sparse_lr": self.sparse_lr, "device": self.device, "quiet": True, "patience": 1}
+
+    def replace(self, **changes) -> "Profile":
+        known = {f.name for f in dataclasses.fields(self)}
+        bad = sorted(set(changes) - known)
+        if bad:
+            raise DephnError(f"unknown profile field(s) {bad}; known: {sorted(known)}")
+        if "seeds" in changes and changes["seeds"] is not None:
+            changes["seeds"] = tuple(int(s) for s in changes["seeds"])
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+SMALL_MODELS = {"embed_dim": 8, "dnn_hidden": (64, 32), "expert_hidden": (32, 16), "tower_hidden": (16,),
+                "n_experts": 3, "cross_layers": 2, "fint_layers": 2, "cin_layers": (16, 16)}
+
+PROFILES = {
+    "smoke": Profile(
+        name="smoke", rows=6_000, seeds=(0, 1), epochs=1, batch_size=512,
+        vg=("add_sqrt/pearson", "mul_cos/cosine"),
+        table1_models=("dnn", "mmoe", "mtphn"), table2_models=("dnn", "mmoe", "mtphn", "dephn"),
+        model_options=SMALL_MODELS, real_rows=2_000,
+        description="CI check: tiny data, 1 epoch, 2 seeds, 2 virtual-gradient settings"),
+    "cpu": Profile(
+        name="cpu", rows=60_000, seeds=(0, 1, 2), epochs=2, batch_size=1024,
+        model_options=SMALL_MODELS, real_rows=200_000,
+        description="laptop: 60k embedded rows, 3 seeds, all 16 virtual-gradient settings"),
+    "paper": Profile(
+        name="paper", rows=45_000_000, seeds=(0, 1, 2, 3, 4), epochs=5, batch_size=8192,
+        device="auto", table1_dataset="aliccp", model_options={}, real_rows=None,
+        description="GPU, full data sets, the paper's scale, 5 seeds"),
+}
+
+
+def get_profile(name: str) -> Profile:
+    if name not in PROFILES:
+        raise DephnError(f"unknown profile {name!r}; expected one of {', '.join(PROFILES)}")
+    return PROFILES[name]

@@ -1,0 +1,82 @@
+# %% [markdown]
+# # 05 · Gating: TVG vs MG, gate values, explicit-mapping contributions (paper Fig. 6)
+#
+# DEPHN's gates weight every public expert × explicit mapping (raw, sin, cos) per task. **TVG**
+# (trainable value gating, the paper's pick) learns one global value per gate; **MG** (mapping
+# gating, MMoE style) computes them per sample from the input. Both run here with the virtual
+# gradient (`add_sqrt` / Pearson) on Criteo-UR.
+#
+# **What to look at:** the training loss of TVG vs MG (Fig. 6); how the gates move over
+# training and differ between tasks; how much each expert × mapping contributes to each task's
+# public logit; and the distribution of the virtual-gradient coefficients actually applied.
+
+# %% PARAMS
+
+# %%
+from dephn import plotting
+from dephn.study import items, open_study
+
+study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
+                   aliccp_path=aliccp_path, wechat_path=wechat_path)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+results = study.run(items.gating_specs(study))
+mappings = list(study.profile.model_options.get("mappings", ("raw", "sin", "cos")))
+
+# %% [markdown]
+# ## Fig. 6: training loss, TVG vs MG (mean and min–max band over seeds)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+losses = items.loss_frame(study, results, by="label").rename(columns={"label": "gate"})
+fig = plotting.loss_curves(losses, by="gate", title="Fig. 6 · DEPHN training loss: TVG vs MG")
+study.save_figure(fig, "fig6_tvg_vs_mg", title="Fig. 6 · training loss, TVG vs MG",
+                  caption="Sum of task losses every few steps; line = mean, band = min–max over seeds.",
+                  source="05_gating")
+plotting.show(fig, interactive=False)
+results[["label", "seed"] + [c for c in results.columns if c.startswith("test/") and c.endswith("/auc")]]
+
+# %% [markdown]
+# ## Gate values over training (TVG, first seed)
+# One heat map per task and epoch: rows are public experts, columns explicit mappings.
+# **Explore:** choose the task and the epoch.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+tvg_run = results[results["label"] == "tvg"].sort_values("seed")["run_id"].iloc[0]
+histories = items.gate_histories(study, tvg_run)
+experts = [f"expert {k}" for k in range(next(iter(histories.values())).shape[1])]
+task0 = next(iter(histories))
+fig = plotting.gate_history(histories[task0], experts, mappings, task=task0)
+study.save_figure(fig, "gates_over_training", title="Gate values over training (TVG)",
+                  caption=f"Task {task0!r}: every expert × mapping gate after each epoch.", source="05_gating")
+plotting.show(fig, interactive=False)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+plotting.show(plotting.gate_explorer(histories, experts, mappings), interactive=interactive)
+
+# %% [markdown]
+# ## Explicit-mapping contributions to each task's public logit (TVG, test split)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+contrib = items.contributions(study, tvg_run)
+fig = plotting.contributions(contrib, mappings)
+study.save_figure(fig, "mapping_contributions", title="Explicit-mapping contributions",
+                  caption="Mean |W·G·f_p(e_k)| per public expert and mapping, per task (test rows).",
+                  source="05_gating")
+plotting.show(fig, interactive=False)
+
+# %% [markdown]
+# ## Virtual-gradient coefficients seen during training
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+coefs = items.vg_coefficients(study, results)
+fig = plotting.vg_coefficients(coefs)
+study.save_figure(fig, "vg_coefficients", title="Virtual-gradient coefficients in training",
+                  caption="Batch-mean coefficient per gate, every recorded step, all seeds.",
+                  source="05_gating")
+plotting.show(fig, interactive=False)
