@@ -49,7 +49,14 @@ class Study:
     def data_options(self, dataset: str) -> dict:
         if dataset.startswith("criteo") and self.data_paths.get(dataset) is None:
             return {"rows": self.profile.rows}
-        return {}
+        if dataset == "wechat":          # the paper's three WeChat tasks (Table II)
+            from ..data.readers.wechat import WECHAT_PAPER_TASKS
+            opts = {"tasks": list(WECHAT_PAPER_TASKS)}
+        else:
+            opts = {}
+        if self.data_paths.get(dataset) is not None and self.profile.real_rows:
+            opts["rows"] = self.profile.real_rows
+        return opts
 
     def source(self, name: str) -> str | None:
         """The path a data set is read from: the user's, or a generated stand-in for the real

@@ -1,0 +1,120 @@
+"""Ali-CCP (Alibaba Click and Conversion Prediction; Ma et al., SIGIR 2018), in any of its layouts.
+
+Tasks: click (CTR) and purchase (conversion; CTCVR in the entire space). Layouts:
+  "torchrechub": torch-rechub's processed CSV (header: click, purchase, 23 label-encoded
+      sparse fields, 8 `D*` dense fields already min-max scaled, hence dense_transform "none");
+  "aitm": PaddleRec's AITM CSV (header: click, purchase, 18 raw field ids);
+  "raw": the released sample_skeleton + common_features files (`aliccp_raw.RawAliCCPReader`);
+  "esmm": PaddleRec's ESMM text lines (`aliccp_raw.EsmmTextReader`).
+"auto" tells them apart by the first line. In the CSV layouts every column other than the
+labels is a feature: `D<field>` columns are dense, the rest sparse.
+
+A purchase without a click cannot happen in the click -> purchase funnel the tasks model, yet
+a few rows say so (2 of the 48 in PaddleRec's AITM sample). torch-rechub's processing drops
+them; so does this reader by default (`unclicked_purchase="drop"`, counted in
+`dropped_unclicked_purchases`); "keep" keeps them as they are.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import pandas as pd
+
+from ...errors import DataError, DephnError
+from .aliccp_raw import ALICCP_FIELDS, ALICCP_TASKS, EsmmTextReader, RawAliCCPReader
+from .base import Reader
+from .csv import CsvReader, CsvSpec
+from .delimited import DelimitedFile, check_on_bad_lines, require_file
+
+LAYOUTS = ("auto", "torchrechub", "aitm", "raw", "esmm")
+UNCLICKED_PURCHASE = ("drop", "keep")
+
+
+def detect_layout(path) -> str:
+    """The Ali-CCP layout of a file, from its first line."""
+    path = require_file(path)
+    with open(path, "rb") as f:
+        first = f.readline(1 << 20).rstrip(b"\r\n")
+    if not first:
+        raise DataError("empty file: expected Ali-CCP data", path=path)
+    if any(sep in first for sep in (b"\x01", b"\x02", b"\x03")):
+        return "raw"
+    tokens = first.decode("utf-8", errors="replace").split(",")
+    names = [t.strip() for t in tokens]
+    if "click" in names and "purchase" in names:
+        return "torchrechub" if any(_is_dense(n) for n in names) else "aitm"
+    if len(tokens) > 3 and ":" in tokens[3]:
+        return "esmm"
+    raise DataError("cannot tell the Ali-CCP layout from line 1: expected a header with click and "
+                    "purchase (processed CSV), a sample_skeleton line (raw, with \\x01/\\x02/\\x03 "
+                    "feature lists) or an ESMM text line (sample_id,click,conversion,field:feature,...); "
+                    f"pass layout= one of {LAYOUTS[1:]}", path=path, line=1)
+
+
+def _is_dense(column: str) -> bool:
+    """torch-rechub names the dense version of field X `DX` (D109_14, D508, ...)."""
+    return column.startswith("D") and len(column) > 1
+
+
+class AliCCPReader(Reader):
+    """Ali-CCP in any layout (see the module docstring).
+
+    path: the data file (for "raw", the sample_skeleton file). layout: one of LAYOUTS.
+    common_features: the raw layout's common-features file (default: derived from path).
+    fields: sparse fields of the raw and ESMM layouts (default: the standard 23; the CSV
+    layouts take their header's). unclicked_purchase: "drop" | "keep" rows with purchase=1 and
+    click=0. on_bad_lines: "error" | "skip". After iteration, `skipped_lines` counts bad lines
+    skipped and `dropped_unclicked_purchases` the rows dropped by that rule.
+    """
+
+    def __init__(self, path, *, layout: str = "auto", common_features=None,
+                 fields: Sequence[str] = ALICCP_FIELDS, unclicked_purchase: str = "drop",
+                 on_bad_lines: str = "error"):
+        if layout not in LAYOUTS:
+            raise DephnError(f"Ali-CCP layout must be one of {LAYOUTS}, got {layout!r}")
+        if unclicked_purchase not in UNCLICKED_PURCHASE:
+            raise DephnError(f"unclicked_purchase must be one of {UNCLICKED_PURCHASE}, got {unclicked_purchase!r}")
+        check_on_bad_lines(on_bad_lines)
+        self.layout = detect_layout(path) if layout == "auto" else layout
+        if common_features is not None and self.layout != "raw":
+            raise DephnError(f"common_features is for the raw layout, not {self.layout!r}")
+        if self.layout == "raw":
+            self.inner: Reader = RawAliCCPReader(path, common_features=common_features, fields=fields,
+                                                 on_bad_lines=on_bad_lines)
+        elif self.layout == "esmm":
+            self.inner = EsmmTextReader(path, fields=fields, on_bad_lines=on_bad_lines)
+        else:
+            self.inner = CsvReader(self._csv_spec(path), on_bad_lines=on_bad_lines)
+        self.schema = self.inner.schema
+        self.dense_transform = "none"  # no dense fields, or torch-rechub's already scaled to [0, 1]
+        self.unclicked_purchase = unclicked_purchase
+        self.skipped_lines = 0
+        self.dropped_unclicked_purchases = 0
+
+    @staticmethod
+    def _csv_spec(path) -> CsvSpec:
+        header = DelimitedFile(path).columns
+        for task in ALICCP_TASKS:
+            if task not in header:
+                raise DataError(f"missing column {task!r}: an Ali-CCP CSV has click and purchase labels",
+                                path=path, column=task)
+        features = [c for c in header if c not in ALICCP_TASKS]
+        return CsvSpec(paths=(str(path),), tasks=ALICCP_TASKS, dense=[c for c in features if _is_dense(c)],
+                       sparse=[c for c in features if not _is_dense(c)], dense_transform="none")
+
+    def sources(self) -> list[Path]:
+        return self.inner.sources()
+
+    def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
+        self.dropped_unclicked_purchases = 0
+        for frame in self.inner.iter_chunks(chunk_rows):
+            self.skipped_lines = self.inner.skipped_lines
+            if self.unclicked_purchase == "drop":
+                odd = (frame["purchase"] == 1) & (frame["click"] == 0)
+                if odd.any():
+                    self.dropped_unclicked_purchases += int(odd.sum())
+                    frame = frame.loc[~odd].reset_index(drop=True)
+            if len(frame):
+                yield frame
+        self.skipped_lines = self.inner.skipped_lines

@@ -1,0 +1,128 @@
+"""String columns to the reader contract's terms, with bad rows raised or dropped.
+
+`readers.base` fixes what a chunk holds: task columns int 0/1, dense float64 with NaN for
+missing, sparse strings with missing as NaN/None. The readers parse their formats into string
+columns (pyarrow) and finish here, so every format reports a bad value the same way:
+a `DataError` naming file, line, column, the value and what was expected ("error"), or the
+row dropped and counted ("skip").
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...errors import DataError
+
+
+@dataclass(frozen=True)
+class LabelValues:
+    """Which label strings (whitespace-trimmed) count as 1 and which as 0.
+
+    negative=None makes every non-empty value that is not positive a 0; an empty label
+    is always bad."""
+
+    positive: tuple[str, ...] = ("1",)
+    negative: tuple[str, ...] | None = ("0",)
+
+    def describe(self) -> str:
+        neg = "any other non-empty value" if self.negative is None else " or ".join(map(repr, self.negative))
+        return f"{' or '.join(map(repr, self.positive))} (positive) or {neg} (negative)"
+
+
+BINARY = LabelValues()
+
+
+class RowCheck:
+    """The bad rows of one chunk.
+
+    In "error" mode the first flagged row raises a DataError with file, line and column; in
+    "skip" mode flagged rows are remembered and `keep` drops them.
+    path: the file named in errors; line_of: row index in the chunk -> 1-based file line.
+    """
+
+    def __init__(self, n_rows: int, *, path, line_of: Callable[[int], int], on_bad_lines: str):
+        self.bad = np.zeros(n_rows, dtype=bool)
+        self.path, self.line_of, self.on_bad_lines = path, line_of, on_bad_lines
+
+    def flag(self, mask: np.ndarray, message: Callable[[int], str], column: str | None = None) -> None:
+        """Mark rows where `mask` is True as bad; message(i) explains row i."""
+        if not mask.any():
+            return
+        if self.on_bad_lines == "error":
+            i = int(np.flatnonzero(mask)[0])
+            raise DataError(message(i), path=self.path, line=self.line_of(i), column=column)
+        self.bad |= mask
+
+    @property
+    def n_bad(self) -> int:
+        return int(self.bad.sum())
+
+    def keep(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame without its bad rows (index reset)."""
+        if not self.bad.any():
+            return frame
+        return frame.loc[~self.bad].reset_index(drop=True)
+
+
+def _bool_numpy(arr) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def labels(arr, values: LabelValues, check: RowCheck, column: str) -> np.ndarray:
+    """Binary labels (int8, shape (N,)) from strings; a value in neither set is a bad row."""
+    text = pc.utf8_trim_whitespace(arr)
+    pos = _bool_numpy(pc.is_in(text, value_set=pa.array(values.positive, pa.string())))
+    if values.negative is None:
+        neg = ~pos & _bool_numpy(pc.greater(pc.utf8_length(text), 0))
+    else:
+        neg = _bool_numpy(pc.is_in(text, value_set=pa.array(values.negative, pa.string())))
+    check.flag(~(pos | neg), lambda i: f"label {arr[i].as_py()!r} is not binary: expected {values.describe()}",
+               column)
+    return pos.astype(np.int8)
+
+
+def _parses_as_missing_or_finite(text: str | None) -> bool:
+    if text is None or not text.strip():
+        return True
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isnan(value) or math.isfinite(value)
+
+
+def dense(arr, check: RowCheck, column: str) -> np.ndarray:
+    """Dense values (float64, shape (N,)) from strings; null, empty or "nan" is NaN, anything not
+    a finite number is a bad row (its value NaN in "skip" mode)."""
+    try:
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        values = np.asarray(values, dtype=np.float64)
+        bad = np.isinf(values)
+    except pa.ArrowInvalid:
+        # Slow path, for a chunk holding a non-number, an empty string or padded numbers
+        # (" 2"): Python's float() decides, value by value.
+        raw = arr.to_pylist()
+        bad = np.array([not _parses_as_missing_or_finite(t) for t in raw], dtype=bool)
+        values = np.array([np.nan if b or t is None or not t.strip() else float(t) for t, b in zip(raw, bad)],
+                          dtype=np.float64)
+    check.flag(bad, lambda i: f"dense value {arr[i].as_py()!r} is not a finite number", column)
+    return np.where(bad, np.nan, values)
+
+
+def sparse(arr) -> pd.Series:
+    """Sparse tokens as a pandas string Series; an empty field is missing (NaN)."""
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return arr.to_pandas()
+
+
+def assemble(columns: Mapping[str, np.ndarray | pd.Series], check: RowCheck) -> pd.DataFrame:
+    """One chunk in schema terms: the given columns, in order, less the bad rows."""
+    frame = pd.DataFrame({name: (col.reset_index(drop=True) if isinstance(col, pd.Series) else col)
+                          for name, col in columns.items()})
+    return check.keep(frame)
