@@ -1,0 +1,40 @@
+"""Every figure of the study (SPEC §7), as pure functions: data in, plotly figure out.
+
+| paper item | function |
+|---|---|
+| Fig. 3a  SSG gate vectors                  | `ssg_heatmap` |
+| Fig. 3b  public vs private activation      | `activation_ratio` (numbers: `public_share`) |
+| Fig. 4   the eight γ functions             | `gamma_heatmaps`, `gamma_point_table` |
+| Fig. 5   gain over MMoE per γ × corr       | `gain_over_baseline` (input: `gain_frame`) |
+| Fig. 6   training loss, TVG vs MG          | `loss_curves` |
+| Fig. 7   activation against confidence c   | `confidence_plot`, `task_relation`, `target_curves` |
+| Tables I, II                               | `format_table` (pandas), `model_table_figure` |
+| gates, contributions, VG coefficients      | `gate_history`, `gate_heatmap`, `contributions`,
+|                                            | `vg_coefficients` |
+
+`save_figure` is the one helper that writes figures to disk (HTML + PNG + JSON + index);
+`dephn.plotting.widgets` holds the notebook explorers and `show`.
+"""
+from .activation import activation_ratio, public_share
+from .binning import binned_band
+from .confidence import confidence_plot, task_relation
+from .contributions import contributions
+from .data import label_rates, target_curves
+from .gammas import gamma_grid, gamma_heatmaps, gamma_point_table
+from .gating import gate_heatmap, gate_history
+from .save import read_index, save_figure, static_image, static_png_available
+from .ssg import ssg_heatmap
+from .sweep import gain_frame, gain_over_baseline
+from .tables import format_table, model_table_figure, table_figure
+from .training import curve_stats, loss_curves
+from .vgcoef import coefs_by_task, vg_coefficients
+from .widgets import confidence_explorer, gamma_explorer, gate_explorer, show
+
+__all__ = [
+    "activation_ratio", "binned_band", "coefs_by_task", "confidence_explorer", "confidence_plot",
+    "contributions", "curve_stats", "format_table", "gain_frame", "gain_over_baseline",
+    "gamma_explorer", "gamma_grid", "gamma_heatmaps", "gamma_point_table", "gate_explorer",
+    "gate_heatmap", "gate_history", "label_rates", "loss_curves", "model_table_figure", "public_share", "read_index",
+    "save_figure", "show", "ssg_heatmap", "static_image", "static_png_available", "table_figure",
+    "target_curves", "task_relation", "vg_coefficients",
+]

@@ -1,0 +1,136 @@
+"""Paper Fig. 7: what each model learnt of each task as a function of the base confidence c.
+
+On Criteo-R/UR (SPEC §6) every label is derived from the teacher's logit c, so a model's
+activation (its logit) plotted against c shows how well it recovered each task's target
+curve y(c) — and, for MMoE vs DEPHN on Criteo-UR, whether the unrelated second task was
+learnt in its own shape. Per bin of c: the median activation and a `level` prediction
+interval (band). The true target y(c) lives on another scale than a logit (the labels are
+thresholded from it), so it is drawn on a secondary y axis (right) rather than rescaled.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..errors import DephnError
+from .binning import binned_band
+from .theme import TRUE_CURVE_COLOR, colors_for, finish, rgba
+
+C_LABEL = "base confidence c (teacher logit)"
+ACT_LABEL = "model activation (logit)"
+TRUE_LABEL = "true target y(c) (right axis)"
+
+Curve = tuple[np.ndarray, np.ndarray]
+
+
+def band_traces(x: np.ndarray, y: np.ndarray, name: str, color: str, *, level: float, bins: int,
+                showlegend: bool = True, x_label: str = "c", y_label: str = "activation"
+                ) -> list[go.Scatter]:
+    """Two traces: the `level` interval band (a closed polygon) and the binned median line."""
+    stats = binned_band(x, y, bins=bins, level=level)
+    band = go.Scatter(
+        x=np.r_[stats["x"], stats["x"][::-1]], y=np.r_[stats["upper"], stats["lower"][::-1]],
+        fill="toself", fillcolor=rgba(color, 0.18), line=dict(width=0), hoverinfo="skip",
+        name=f"{name} {level:.0%} interval", legendgroup=name, showlegend=False)
+    line = go.Scatter(
+        x=stats["x"], y=stats["median"], mode="lines", name=name, legendgroup=name,
+        showlegend=showlegend, line=dict(color=color, width=2),
+        customdata=np.stack([stats["lower"], stats["upper"], stats["n"]], axis=1),
+        hovertemplate=f"{name}<br>{x_label} %{{x:.3f}}<br>median {y_label} %{{y:.3f}}"
+                      f"<br>{level:.0%} interval [%{{customdata[0]:.3f}}, %{{customdata[1]:.3f}}]"
+                      "<br>%{customdata[2]} samples<extra></extra>")
+    return [band, line]
+
+
+def true_curve_trace(curve: Curve, name: str = "true target y(c)", *,
+                     showlegend: bool = True) -> go.Scatter:
+    """The data set's true curve, sorted by its x, as a dashed dark line."""
+    gx, gy = (np.asarray(a, dtype=float).reshape(-1) for a in curve)
+    if gx.shape != gy.shape:
+        raise DephnError(f"true curve: x and y differ in length ({len(gx)} vs {len(gy)})")
+    order = np.argsort(gx, kind="stable")
+    return go.Scatter(x=gx[order], y=gy[order], mode="lines", name=name, legendgroup="true",
+                      showlegend=showlegend, line=dict(color=TRUE_CURVE_COLOR, dash="dash", width=2),
+                      hovertemplate="c %{x:.3f}<br>true y %{y:.3f}<extra>true target</extra>")
+
+
+def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.ndarray]],
+                    true_curves: Mapping[str, Curve], level: float = 0.9, bins: int = 40, *,
+                    tasks: Sequence[str] | None = None, colors: Mapping[str, str] | None = None,
+                    title: str | None = None) -> go.Figure:
+    """Fig. 7: one panel per task; per model the binned median activation against c with its
+    `level` prediction interval, and the task's true target curve on the right axis.
+
+    c: (N,) base confidence of the evaluated rows; activations: model -> task -> (N,) logits;
+    true_curves: task -> (c_grid, y_grid). colors: model -> colour, to keep a model's colour
+    when plotting a subset of the models.
+    """
+    c = _check(c, activations)
+    tasks = list(tasks) if tasks is not None else list(next(iter(activations.values())))
+    fig = make_subplots(rows=1, cols=len(tasks), subplot_titles=[f"task {t}" for t in tasks],
+                        specs=[[{"secondary_y": True}] * len(tasks)], horizontal_spacing=0.1)
+    colors = {**colors_for(activations), **(colors or {})}
+    for j, task in enumerate(tasks, 1):
+        for model, acts in activations.items():
+            if task not in acts:
+                raise DephnError(f"model {model!r} has no activation for task {task!r}")
+            for tr in band_traces(c, acts[task], model, colors[model], level=level, bins=bins,
+                                  showlegend=j == 1):
+                fig.add_trace(tr, row=1, col=j, secondary_y=False)
+        if task in true_curves:
+            fig.add_trace(true_curve_trace(true_curves[task], showlegend=j == 1),
+                          row=1, col=j, secondary_y=True)
+        fig.update_yaxes(title_text=ACT_LABEL if j == 1 else None, row=1, col=j, secondary_y=False)
+        fig.update_yaxes(title_text=TRUE_LABEL if j == len(tasks) else None, row=1, col=j,
+                         secondary_y=True, showgrid=False, zeroline=False, tickmode="auto")
+        fig.update_xaxes(title_text=C_LABEL, row=1, col=j)
+    models = " vs ".join(activations)
+    return finish(fig, title or f"Activation against base confidence c: {models} (paper Fig. 7); "
+                                f"line = binned median, band = {level:.0%} prediction interval, "
+                                "dashed = true target (right axis)",
+                  width=max(700, 560 * len(tasks) + 100), height=520)
+
+
+def task_relation(act1: Mapping[str, np.ndarray], act2: Mapping[str, np.ndarray],
+                  true_relation: Curve, *, tasks: Sequence[str] = ("task 1", "task 2"),
+                  level: float = 0.9, bins: int = 40, title: str | None = None) -> go.Figure:
+    """Task 2's activation against task 1's per model (binned median + band), beside the data
+    set's true relation between the two targets (paper eq. 3: y_r or y_ur as a function of c).
+
+    act1, act2: model -> (N,) logits of task 1 and task 2 on the same rows;
+    true_relation: (a_grid, b_grid), task 2's target against task 1's.
+    """
+    if set(act1) != set(act2):
+        raise DephnError(f"task-1 and task-2 activations name different models: {list(act1)} vs {list(act2)}")
+    t1, t2 = tasks
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=[f"models: {t2} activation against {t1} activation",
+                                        f"data: true {t2} target against {t1} target"])
+    colors = colors_for(act1)
+    for model in act1:
+        for tr in band_traces(act1[model], act2[model], model, colors[model], level=level,
+                              bins=bins, x_label=f"{t1} logit", y_label=f"{t2} logit"):
+            fig.add_trace(tr, row=1, col=1)
+    fig.add_trace(true_curve_trace(true_relation, name="true relation"), row=1, col=2)
+    fig.update_xaxes(title_text=f"{t1} activation (logit)", row=1, col=1)
+    fig.update_yaxes(title_text=f"{t2} activation (logit)", row=1, col=1)
+    fig.update_xaxes(title_text=f"{t1} target", row=1, col=2)
+    fig.update_yaxes(title_text=f"{t2} target", row=1, col=2)
+    return finish(fig, title or f"Relation between the tasks as learnt by each model (left; "
+                                f"binned median, {level:.0%} band) and in the data (right, paper eq. 3)",
+                  width=1150, height=500)
+
+
+def _check(c, activations) -> np.ndarray:
+    c = np.asarray(c, dtype=float).reshape(-1)
+    if not activations:
+        raise DephnError("no model activations to plot")
+    for model, acts in activations.items():
+        for task, a in acts.items():
+            if np.shape(a)[0] != len(c):
+                raise DephnError(f"activation of {model!r}/{task!r} has {np.shape(a)[0]} rows, "
+                                 f"c has {len(c)}")
+    return c

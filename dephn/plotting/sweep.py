@@ -1,0 +1,126 @@
+"""Paper Fig. 5: AUC gain over MMoE of each γ × correlation setting of the virtual gradient.
+
+The paper shows single-run differences; here every bar is a mean paired difference over
+seeds (same seed, same data order for both configurations) with its t-interval, and a star
+marks settings whose paired t-test gives p < 0.05 — so a reader sees which gains are real.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from scipy import stats
+
+from ..errors import DephnError
+from ..experiments.aggregate import paired_comparison
+from ..virtual_gradient import GAMMAS
+from .theme import colors_for, finish
+
+REQUIRED = ("dataset", "gamma", "corr", "task", "diff", "lo", "hi", "p_value")
+SIGNIFICANT = 0.05
+_GROUP_WIDTH = 0.8          # share of a category's slot taken by its group of bars
+
+
+def gain_frame(results: pd.DataFrame, tasks: Sequence[str], *, model: str = "mmoe",
+               baseline: dict | None = None, metric: str = "auc", split: str = "test",
+               level: float = 0.95) -> pd.DataFrame:
+    """The input of `gain_over_baseline` from the results store's frame.
+
+    For every dataset, (gamma, corr) setting of `model` with the virtual gradient and task:
+    the paired difference (setting − baseline) of `<split>/<task>/<metric>` over common seeds,
+    its t-interval at `level`, and the paired t-test p-value. The baseline defaults to `model`
+    without the virtual gradient (plain MMoE for Fig. 5).
+    Columns: dataset, gamma, corr, task, n, diff, lo, hi, p_value.
+    """
+    base_filter = baseline or {"model": model, "virtual_gradient": False}
+    rows = []
+    ok = results[results["status"] == "ok"] if "status" in results.columns else results
+    for dataset, frame in ok.groupby("dataset", sort=True):
+        vg = frame[(frame["model"] == model) & frame["virtual_gradient"].astype(bool)]
+        for (gamma, corr), _ in vg.groupby(["gamma", "corr"], sort=True):
+            for task in tasks:
+                col = f"{split}/{task}/{metric}"
+                if col not in frame.columns:
+                    raise DephnError(f"results have no column {col!r}")
+                cmp = paired_comparison(frame, col, {"model": model, "gamma": gamma, "corr": corr,
+                                                     "virtual_gradient": True}, base_filter)
+                half = _t_half_width(cmp["diff_std"], cmp["n"], level)
+                rows.append({"dataset": dataset, "gamma": gamma, "corr": corr, "task": task,
+                             "n": cmp["n"], "diff": cmp["diff"], "lo": cmp["diff"] - half,
+                             "hi": cmp["diff"] + half, "p_value": cmp["p_value"]})
+    return pd.DataFrame(rows, columns=["dataset", "gamma", "corr", "task", "n", "diff", "lo", "hi",
+                                       "p_value"])
+
+
+def gain_over_baseline(frame: pd.DataFrame, *, baseline: str = "MMoE", metric: str = "AUC",
+                       title: str | None = None) -> go.Figure:
+    """Fig. 5: per dataset (columns) and task (rows), grouped bars of the gain over `baseline`.
+
+    frame columns: dataset, gamma, corr, task, diff, lo, hi, p_value (see `gain_frame`).
+    x = γ (in the paper's order), colour = correlation measure, error bars = [lo, hi],
+    a star above (below, for losses) each bar whose p-value is under 0.05.
+    """
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise DephnError(f"gain frame lacks column(s) {missing}; needs {list(REQUIRED)}")
+    if frame.empty:
+        raise DephnError("gain frame is empty: no virtual-gradient setting to compare")
+    datasets = list(dict.fromkeys(frame["dataset"]))
+    tasks = list(dict.fromkeys(frame["task"]))
+    gammas = [g for g in GAMMAS if g in set(frame["gamma"])] + \
+             [g for g in dict.fromkeys(frame["gamma"]) if g not in GAMMAS]
+    corrs = list(dict.fromkeys(frame["corr"]))
+    colors = colors_for(corrs)
+    width = _GROUP_WIDTH / len(corrs)
+    fig = make_subplots(rows=len(tasks), cols=len(datasets), shared_xaxes=True,
+                        subplot_titles=[f"{d} — {t}" for t in tasks for d in datasets],
+                        vertical_spacing=0.12 if len(tasks) > 1 else 0.1)
+    star_shown = False
+    for r, task in enumerate(tasks, 1):
+        for c, dataset in enumerate(datasets, 1):
+            cell = frame[(frame["dataset"] == dataset) & (frame["task"] == task)]
+            for j, corr in enumerate(corrs):
+                part = cell[cell["corr"] == corr].set_index("gamma").reindex(gammas)
+                x = np.arange(len(gammas)) + (j - (len(corrs) - 1) / 2) * width   # bar centres
+                diff, lo, hi = (part[k].to_numpy(float) for k in ("diff", "lo", "hi"))
+                p = part["p_value"].to_numpy(float)
+                first = r == 1 and c == 1
+                fig.add_trace(go.Bar(
+                    x=x, y=diff, width=width * 0.95, name=str(corr), legendgroup=str(corr),
+                    showlegend=first, marker_color=colors[str(corr)],
+                    error_y=dict(type="data", symmetric=False, array=hi - diff, arrayminus=diff - lo),
+                    customdata=np.stack([np.array(gammas, dtype=object), lo, hi, p], axis=1),
+                    hovertemplate="γ = %{customdata[0]}, " + str(corr) + "<br>gain %{y:.4f}"
+                                  "<br>interval [%{customdata[1]:.4f}, %{customdata[2]:.4f}]"
+                                  "<br>p = %{customdata[3]:.3g}<extra></extra>"),
+                    row=r, col=c)
+                sig = p < SIGNIFICANT           # NaN (fewer than two seeds) is never significant
+                if sig.any():
+                    tip = np.where(diff >= 0, np.fmax(hi, diff), np.fmin(lo, diff))  # beyond the bar
+                    fig.add_trace(go.Scatter(
+                        x=x[sig], y=tip[sig], mode="markers", name=f"p < {SIGNIFICANT}",
+                        legendgroup="significant", showlegend=not star_shown,
+                        marker=dict(symbol="star", size=11, color="#222"),
+                        hovertemplate="p < 0.05 (paired t-test)<extra></extra>"), row=r, col=c)
+                    star_shown = True
+            fig.add_hline(y=0, line_color="#444", line_width=1, row=r, col=c)
+    fig.update_xaxes(tickvals=list(range(len(gammas))), ticktext=gammas, tickangle=-35)
+    for c in range(1, len(datasets) + 1):
+        fig.update_xaxes(title_text="γ function", row=len(tasks), col=c)
+    for r in range(1, len(tasks) + 1):
+        fig.update_yaxes(title_text=f"Δ {metric} vs {baseline}", row=r, col=1)
+    return finish(fig, title or f"{metric} gain over {baseline} per γ × correlation measure "
+                                f"(paper Fig. 5); bars = mean paired difference over seeds, "
+                                f"whiskers = interval, ★ = p < {SIGNIFICANT}",
+                  width=max(650, 520 * len(datasets) + 120), height=320 * len(tasks) + 180,
+                  legend=dict(title="correlation"), bargap=0.0)
+
+
+def _t_half_width(std: float, n: int, level: float) -> float:
+    if n < 2 or std is None or math.isnan(std):
+        return math.nan
+    return float(stats.t.ppf(0.5 + level / 2, n - 1) * std / math.sqrt(n))

@@ -1,0 +1,213 @@
+"""Interactive explorers for the notebooks: ipywidgets controls driving a plotly FigureWidget.
+
+Each explorer only wraps the library's figure functions (no logic of its own), and is
+inert under papermill: notebooks pass `interactive=False` to `show`, which then emits the
+figure as a static plotly mime bundle instead of a live widget (STYLE: "widgets stay inert").
+"""
+from __future__ import annotations
+
+import json
+from typing import Mapping, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.basedatatypes import BaseFigure
+
+from ..errors import DephnError
+from ..virtual_gradient import GAMMAS
+from .confidence import Curve, confidence_plot
+from .gammas import FORMULAS, X_LABEL, Y_LABEL, gamma_grid, gamma_point_table
+from .gating import as_epoch_grid, gate_heatmap
+from .theme import SEQUENTIAL, colors_for, finish
+
+ALL = "all"
+
+
+class Explorer(widgets.VBox):
+    """A VBox of [controls, figure, readout] that keeps handles on its parts.
+
+    `figure` is the FigureWidget, `controls` maps a control's name to its widget (set a
+    control's `.value` to drive the figure from code or a test), `readout` is an HTML widget.
+    """
+
+    def __init__(self, figure: go.FigureWidget, controls: dict[str, widgets.Widget],
+                 readout: widgets.HTML | None = None):
+        parts = [widgets.HBox(list(controls.values())), figure] + ([readout] if readout else [])
+        super().__init__(parts)
+        self.figure = figure
+        self.controls = controls
+        self.readout = readout
+
+
+def gamma_explorer(gamma: str = "add_sqrt", x: float = 0.5, y: float = 0.5, n: int = 101) -> Explorer:
+    """Pick a γ (dropdown) and a point (x, y) (sliders): heat map of γ with a marker at the
+    point, and a readout of every γ at that point (paper Fig. 4, one panel at a time)."""
+    if gamma not in GAMMAS:
+        raise DephnError(f"unknown γ {gamma!r}; known: {', '.join(GAMMAS)}")
+    gx, gy, gz = gamma_grid(gamma, n)
+    base = go.Figure([
+        go.Heatmap(x=gx, y=gy, z=gz, name=gamma, zmin=0.0, zmax=2.0, colorscale=SEQUENTIAL,
+                   colorbar=dict(title="γ"),
+                   hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>γ=%{z:.3f}<extra></extra>"),
+        go.Scatter(x=[x], y=[y], mode="markers", name="(x, y)", showlegend=False,
+                   marker=dict(symbol="x", size=14, color="white", line=dict(width=2, color="black"))),
+    ])
+    base.update_xaxes(title_text=X_LABEL, range=[0, 1])
+    base.update_yaxes(title_text=Y_LABEL, range=[0, 1])
+    fig = go.FigureWidget(finish(base, f"γ = {gamma}", width=620, height=540))
+    controls = {
+        "gamma": widgets.Dropdown(options=list(GAMMAS), value=gamma, description="γ"),
+        "x": widgets.FloatSlider(value=x, min=0.0, max=1.0, step=0.01, description="x (corr.)"),
+        "y": widgets.FloatSlider(value=y, min=0.0, max=1.0, step=0.01, description="y (gate diff.)"),
+    }
+    readout = widgets.HTML()
+
+    def redraw(change=None):
+        name, px, py = (controls[k].value for k in ("gamma", "x", "y"))
+        table = gamma_point_table(px, py)
+        value = float(table.loc[table["gamma"] == name, "value"].iloc[0])
+        with fig.batch_update():
+            if change is None or change["owner"] is controls["gamma"]:
+                fig.data[0].z = gamma_grid(name, n)[2]
+                fig.data[0].name = name
+            fig.data[1].x, fig.data[1].y = [px], [py]
+            fig.layout.title.text = (f"γ = {name}: {FORMULAS.get(name, '')}; "
+                                     f"γ({px:.2f}, {py:.2f}) = {value:.4f}")
+        readout.value = (f"<b>{name}</b>({px:.2f}, {py:.2f}) = <b>{value:.4f}</b> "
+                         "(multiplier on the gate's gradient)<br>"
+                         + table.to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0))
+
+    for w in controls.values():
+        w.observe(redraw, names="value")
+    redraw()
+    return Explorer(fig, controls, readout)
+
+
+def gate_explorer(histories: Mapping[str, np.ndarray], experts: Sequence[str],
+                  mappings: Sequence[str] | None, *, epochs: Sequence[int] | None = None) -> Explorer:
+    """Pick a task (dropdown) and an epoch (slider): that task's K × P gate heat map.
+
+    histories: task -> gate history (see `gating.as_epoch_grid`); one colour scale for all
+    tasks and epochs so frames compare.
+    """
+    if not histories:
+        raise DephnError("no gate history to explore")
+    grids = {t: as_epoch_grid(h, experts, mappings) for t, h in histories.items()}   # (E, K, P)
+    n_epochs = {len(g) for g in grids.values()}
+    if len(n_epochs) != 1:
+        counts = {t: len(g) for t, g in grids.items()}
+        raise DephnError(f"tasks recorded different numbers of epochs: {counts}")
+    n = n_epochs.pop()
+    labels = list(epochs) if epochs is not None else list(range(1, n + 1))
+    if len(labels) != n:
+        raise DephnError(f"{len(labels)} epoch labels for {n} recorded epochs")
+    zmax = max(float(g.max()) for g in grids.values())
+    first = next(iter(grids))
+    fig = go.FigureWidget(gate_heatmap(grids[first][-1], experts, mappings, task=first,
+                                       epoch=labels[-1], zmax=zmax))
+    controls = {
+        "task": widgets.Dropdown(options=list(grids), value=first, description="task"),
+        "epoch": widgets.SelectionSlider(options=labels, value=labels[-1], description="epoch"),
+    }
+
+    def redraw(change=None):
+        task, epoch = controls["task"].value, controls["epoch"].value
+        g = grids[task][labels.index(epoch)]                                      # (K, P)
+        with fig.batch_update():
+            fig.data[0].z = g
+            fig.data[0].text = np.round(g, 3)
+            fig.layout.title.text = f"Gate values of task {task!r} after epoch {epoch}"
+
+    for w in controls.values():
+        w.observe(redraw, names="value")
+    return Explorer(fig, controls)
+
+
+def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np.ndarray]],
+                        true_curves: Mapping[str, Curve], *, level: float = 0.9,
+                        bins: int = 40) -> Explorer:
+    """Pick a task, a model (or all) and the interval level: one panel of Fig. 7."""
+    if not activations:
+        raise DephnError("no model activations to explore")
+    tasks = list(next(iter(activations.values())))
+    colors = colors_for(activations)
+
+    def build(task, model, lvl):
+        chosen = activations if model == ALL else {model: activations[model]}
+        return confidence_plot(c, chosen, true_curves, level=lvl, bins=bins, tasks=[task],
+                               colors=colors)
+
+    fig = go.FigureWidget(build(tasks[0], ALL, level))
+    controls = {
+        "task": widgets.Dropdown(options=tasks, value=tasks[0], description="task"),
+        "model": widgets.Dropdown(options=[ALL, *activations], value=ALL, description="model"),
+        "level": widgets.FloatSlider(value=level, min=0.5, max=0.99, step=0.01,
+                                     description="interval", readout_format=".0%"),
+    }
+
+    def redraw(change=None):
+        new = build(controls["task"].value, controls["model"].value, controls["level"].value)
+        if len(new.data) == len(fig.data):
+            with fig.batch_update():
+                for old, tr in zip(fig.data, new.data):
+                    props = tr.to_plotly_json()
+                    props.pop("type", None)    # same kind of trace; only its values change
+                    props.pop("uid", None)
+                    old.update(props, overwrite=True)
+                fig.layout.title.text = new.layout.title.text
+                fig.layout.annotations = new.layout.annotations
+        else:   # a different number of traces (model "all" vs one): replace them
+            fig.data = ()
+            fig.add_traces(list(new.data))
+            fig.layout.title.text = new.layout.title.text
+            fig.layout.annotations = new.layout.annotations
+
+    for w in controls.values():
+        w.observe(redraw, names="value")
+    return Explorer(fig, controls)
+
+
+def show(obj, interactive: bool, *, png: bool = False) -> None:
+    """Display a figure or an explorer in a notebook.
+
+    interactive=True: the live widget (or the figure as plotly renders it).
+    interactive=False (papermill batch runs): the figure as a static plotly mime bundle, no
+    widget state; png=True adds a PNG rendering (if kaleido has a browser) so the executed
+    notebook also shows the figure where plotly's renderer is missing (e.g. on GitHub).
+    """
+    from IPython.display import display
+
+    if interactive:
+        display(obj)
+        return
+    display(mime_bundle(static_figure(obj), png=png), raw=True)
+
+
+def static_figure(obj) -> go.Figure:
+    """The plain figure behind a figure, FigureWidget, Explorer or any widget containing one."""
+    if isinstance(obj, BaseFigure):
+        return go.Figure(obj)
+    if isinstance(obj, Explorer):
+        return go.Figure(obj.figure)
+    for child in getattr(obj, "children", ()):
+        try:
+            return static_figure(child)
+        except DephnError:
+            continue
+    raise DephnError(f"no plotly figure in {type(obj).__name__}")
+
+
+def mime_bundle(fig: go.Figure, *, png: bool = False) -> dict:
+    """The plotly mime bundle of a figure (what JupyterLab renders), plus text and optional PNG."""
+    title = fig.layout.title.text or "untitled"
+    bundle = {"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig, remove_uids=True)),
+              "text/plain": f"<plotly figure: {title}>"}
+    if png:
+        from .save import static_image
+        data = static_image(fig, "png")
+        if data is not None:
+            import base64
+            bundle["image/png"] = base64.b64encode(data).decode()
+    return bundle
