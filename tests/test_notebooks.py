@@ -57,7 +57,8 @@ def test_smoke_study_writes_every_figure_table_and_the_report(smoke_study):
     meta = json.loads((out / "study.json").read_text())
     assert {n: v["status"] for n, v in meta["notebooks"].items()} == {p.name: "ok" for p in NOTEBOOKS}
     assert any(line.endswith(")") and ": ok (" in line for line in logs)
-    figures = {e["name"]: e for e in json.loads((out / "figures" / "index.json").read_text())}
+    from dephn.plotting import read_index
+    figures = {e["name"]: e for e in read_index(out / "figures")}
     assert EXPECTED_FIGURES <= set(figures)
     for e in figures.values():
         assert (out / "figures" / f"{e['name']}.html").stat().st_size > 1000

@@ -1,0 +1,17 @@
+"""Shared blocks: each written once and composed by the baselines and by DEPHN alike."""
+from .attention import FieldSelfAttention, SoftSelectionGate
+from .cin import CIN
+from .cross import CrossNetwork
+from .embedding import FieldEmbedding
+from .experts import ExpertGroup
+from .fint import FieldInteraction
+from .fm import BiInteraction, FactorizationMachine
+from .gates import SoftmaxGate, TrainableValueGate
+from .linear import LinearPart
+from .mlp import MLP
+
+__all__ = [
+    "BiInteraction", "CIN", "CrossNetwork", "ExpertGroup", "FactorizationMachine", "FieldEmbedding",
+    "FieldInteraction", "FieldSelfAttention", "LinearPart", "MLP", "SoftSelectionGate",
+    "SoftmaxGate", "TrainableValueGate",
+]
