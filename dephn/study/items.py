@@ -196,3 +196,45 @@ def _head(split, n):
     from ..data.encoded import EncodedSplit
     return EncodedSplit(split.sparse[:n], split.dense[:n], split.labels[:n],
                         {k: v[:n] for k, v in split.extras.items()})
+
+
+# -- §IV-A: the artificial data sets -------------------------------------------------------------
+
+SYNTHETIC = {"criteo-r": "r", "criteo-ur": "ur"}
+
+
+def data_summary(study: Study) -> pd.DataFrame:
+    """Rows, label rates and correlations of Criteo-R / Criteo-UR as built, beside the paper's."""
+    from .paper import CRITEO_PEARSON
+    rows = []
+    for name in SYNTHETIC:
+        data = study.dataset(name)
+        b = data.meta.get("builder") or {}
+        rows.append({"dataset": name, "rows": b.get("rows"),
+                     "task1 rate": b.get("positive_rate", {}).get("task1"),
+                     "task2 rate": b.get("positive_rate", {}).get("task2"),
+                     "pearson(c, y) this build": b.get("pearson_continuous"),
+                     "pearson(c, y) paper": CRITEO_PEARSON[name],
+                     "pearson(labels)": b.get("pearson_labels"),
+                     "scale": b.get("scale"), "threshold task1": b.get("thresholds", {}).get("task1"),
+                     "threshold task2": b.get("thresholds", {}).get("task2"),
+                     "noise": b.get("noise"), "teacher AUC": b.get("teacher_auc")})
+    return pd.DataFrame(rows)
+
+
+def target_samples(study: Study, split="test") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """c and the continuous task-2 targets y_r, y_ur on a split (same Criteo source)."""
+    out, c = {}, None
+    for name in SYNTHETIC:
+        part = study.dataset(name).split(split)
+        c = np.asarray(part.extras["confidence"]) if c is None else c
+        out[{"criteo-r": "y_r", "criteo-ur": "y_ur"}[name]] = np.asarray(part.extras["target2"])
+        out.setdefault("c_" + name, np.asarray(part.extras["confidence"]))
+    return c, out
+
+
+def true_curves(dataset: str, c: np.ndarray, tasks, n: int = 200) -> dict:
+    """{task: (c_grid, target_grid)}: task 1's target is c itself, task 2's is y(c)."""
+    from ..data.synthetic import targets
+    grid = np.linspace(np.quantile(c, 0.005), np.quantile(c, 0.995), n)
+    return {tasks[0]: (grid, grid), tasks[1]: (grid, targets(SYNTHETIC[dataset], grid))}

@@ -31,6 +31,8 @@ def split_nbytes(split: EncodedSplit) -> int:
 
 
 def _to_tensor(a: np.ndarray, device, dtype) -> torch.Tensor:
+    if not a.flags.writeable:          # memory-mapped caches are read-only: torch wants its own copy
+        a = np.array(a)
     return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype).to(device, non_blocking=True)
 
 
