@@ -1,0 +1,173 @@
+"""Parallel heterogeneous layers (PHN, DEPHN paper §III-A; SPEC §2), shared by MT-PHN and DEPHN.
+
+  E (B, F, d) --shared MSA--> E_SA
+  one SSG per structure:  E_sg^s = G_sg^s * E_SA + (1 - G_sg^s) * E        (eq. 1)
+  HIL experts:  DNN   = MLP(flatten(E_sg^dnn))        (all DNN experts computed as one ExpertGroup)
+                Cross = Linear(CrossNetwork(flatten(E_sg^cross)))      (DCN v1 / v2)
+                Field = MLP(flatten(FINT(E_sg^field)))                 (FINT)
+  every expert returns (B, h), h = cfg.expert_hidden[-1], so that gates can mix them.
+
+Which experts are public (shared by all tasks, gated) and which are private (one copy per
+task, feeding only that task, ungated) follows the expert setting of paper Table I:
+
+  "D_pub,C&F_pri"  public: K DNN experts            private per task: Cross, Field  (paper's pick)
+  "D_pub,C&F_pub"  public: K DNN, 1 Cross, 1 Field  private: none
+  "D_pri,C&F_pub"  public: 1 Cross, 1 Field         private per task: 1 DNN
+
+K = cfg.n_experts. A structure counts one expert per copy: the paper gives no count for the
+Cross and Field experts, and one keeps the cost of a private structure at one network per task.
+DNN experts come first in each list. All DNN experts of one path read the same input, so they
+are computed together as one `ExpertGroup` (the same function as separate MLPs, and what
+MMoE uses, so the two models' shared experts cost the same).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..config import ModelConfig
+from ..layers import CrossNetwork, FieldInteraction, FieldSelfAttention, SoftSelectionGate
+from .common import make_experts, make_mlp
+
+STRUCTURES = ("dnn", "cross", "field")
+
+
+def expert_layout(setting: str, n_dnn: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(public expert kinds, private expert kinds of each task) for a Table I expert setting;
+    DNN experts first."""
+    layouts = {
+        "D_pub,C&F_pri": (("dnn",) * n_dnn, ("cross", "field")),
+        "D_pub,C&F_pub": (("dnn",) * n_dnn + ("cross", "field"), ()),
+        "D_pri,C&F_pub": (("cross", "field"), ("dnn",)),
+    }
+    if setting not in layouts:
+        raise ValueError(f"expert setting {setting!r} is not one of {sorted(layouts)}")
+    return layouts[setting]
+
+
+class SoftSelection(nn.Module):
+    """One field self-attention shared by all structures, one SSG vector per structure (eq. 1).
+
+    forward(E (B, F, d)) -> {structure: E_sg (B, F, d)}. The G_sg vectors (what paper
+    Fig. 3a shows) are `vectors()`.
+    """
+
+    def __init__(self, dim: int, heads: int, layers: int, structures=STRUCTURES):
+        super().__init__()
+        self.attention = FieldSelfAttention(dim, heads, layers)
+        self.gates = nn.ModuleDict({s: SoftSelectionGate(dim) for s in structures})
+
+    def forward(self, e: torch.Tensor) -> dict[str, torch.Tensor]:
+        e_sa = self.attention(e)                                       # (B, F, d)
+        return {s: gate(e, e_sa) for s, gate in self.gates.items()}    # each (B, F, d)
+
+    def vectors(self) -> dict[str, torch.Tensor]:
+        return {s: gate.g for s, gate in self.gates.items()}           # each (d,)
+
+
+class CrossExpert(nn.Module):
+    """Explicit bit-wise crossing (DCN v1 / v2) over the flattened fields, then a linear
+    projection to the common expert width: (B, F, d) -> (B, h).
+
+    The projection is linear (no activation): DCN itself reads its cross output with a
+    linear layer, and the expert's output is read linearly again by a gate and a tower.
+    """
+
+    def __init__(self, n_fields: int, dim: int, cfg: ModelConfig):
+        super().__init__()
+        self.cross = CrossNetwork(n_fields * dim, cfg.cross_layers, cfg.cross_version)
+        self.proj = nn.Linear(n_fields * dim, cfg.expert_hidden[-1])
+
+    def forward(self, e: torch.Tensor) -> torch.Tensor:
+        return self.proj(self.cross(e.flatten(1)))                     # (B, h)
+
+
+class FieldExpert(nn.Module):
+    """Vector-wise field interactions (FINT) followed by an MLP, as in FINT: (B, F, d) -> (B, h)."""
+
+    def __init__(self, n_fields: int, dim: int, cfg: ModelConfig):
+        super().__init__()
+        self.fint = FieldInteraction(n_fields, cfg.fint_layers)
+        self.mlp = make_mlp(n_fields * dim, cfg.expert_hidden, cfg)
+
+    def forward(self, e: torch.Tensor) -> torch.Tensor:
+        return self.mlp(self.fint(e).flatten(1))                       # (B, h)
+
+
+# the explicit-interaction experts; DNN experts (implicit interactions) are an ExpertGroup
+EXPERTS: dict[str, type[nn.Module]] = {"cross": CrossExpert, "field": FieldExpert}
+
+
+@dataclass
+class HeterogeneousOutput:
+    public: torch.Tensor             # (B, K_pub, h) shared experts, in `public_kinds` order
+    private: torch.Tensor            # (B, T, K_pri, h) each task's own experts (K_pri may be 0)
+    ssg: dict[str, torch.Tensor]     # structure -> G_sg (d,)
+
+
+class ParallelHeterogeneousLayers(nn.Module):
+    """SSG + HIL: the embedding matrix in, public and private expert outputs out.
+
+    Each expert reads the SSG output of its own structure; public experts are computed once,
+    private ones once per task. Modules: `public_dnn` (ExpertGroup of the public DNN experts or
+    None), `public_other` (Cross / Field, in `public_kinds` order), `private_dnn` (ExpertGroup
+    with one DNN expert per task, expert t = task t's, or None), `private_other[t]` (task t's
+    Cross / Field experts).
+    """
+
+    def __init__(self, n_fields: int, n_tasks: int, cfg: ModelConfig):
+        super().__init__()
+        self.public_kinds, self.private_kinds = expert_layout(cfg.expert_setting, cfg.n_experts)
+        if self.private_kinds.count("dnn") > 1:
+            raise ValueError("at most one private DNN expert per task")
+        self.n_tasks, self.out_dim = n_tasks, cfg.expert_hidden[-1]
+        self.ssg = SoftSelection(cfg.embed_dim, cfg.attn_heads, cfg.attn_layers)
+        n_in = n_fields * cfg.embed_dim
+        n_dnn = self.public_kinds.count("dnn")
+        self.public_dnn = make_experts(n_dnn, n_in, cfg) if n_dnn else None
+        self.private_dnn = make_experts(n_tasks, n_in, cfg) if "dnn" in self.private_kinds else None
+        self.public_other_kinds = tuple(k for k in self.public_kinds if k != "dnn")
+        self.private_other_kinds = tuple(k for k in self.private_kinds if k != "dnn")
+        make = lambda kind: EXPERTS[kind](n_fields, cfg.embed_dim, cfg)  # noqa: E731
+        self.public_other = nn.ModuleList(make(k) for k in self.public_other_kinds)
+        self.private_other = nn.ModuleList(
+            nn.ModuleList(make(k) for k in self.private_other_kinds) for _ in range(n_tasks))
+
+    def forward(self, e: torch.Tensor) -> HeterogeneousOutput:
+        e_sg = self.ssg(e)                                             # structure -> (B, F, d)
+        public = []
+        if self.public_dnn is not None:
+            public.append(self.public_dnn(e_sg["dnn"].flatten(1)))     # (B, K_dnn, h)
+        public += [x(e_sg[k]).unsqueeze(1)
+                   for x, k in zip(self.public_other, self.public_other_kinds)]  # (B, 1, h) each
+        private = []
+        if self.private_dnn is not None:
+            private.append(self.private_dnn(e_sg["dnn"].flatten(1)).unsqueeze(2))  # (B, T, 1, h)
+        if self.private_other_kinds:
+            private.append(torch.stack([
+                torch.stack([x(e_sg[k]) for x, k in zip(experts, self.private_other_kinds)], dim=1)
+                for experts in self.private_other], dim=1))            # (B, T, K_other, h)
+        private = (torch.cat(private, dim=2) if private                # (B, T, K_pri, h)
+                   else e.new_zeros(e.shape[0], self.n_tasks, 0, self.out_dim))
+        return HeterogeneousOutput(torch.cat(public, dim=1), private, self.ssg.vectors())  # (B, K_pub, h)
+
+
+class TaskLinear(nn.Module):
+    """One linear read-out per task, all tasks at once: (B, T, n) -> (B, T).
+
+    s_t = w_t . x_t (+ b_t). With n = 0 (no input, e.g. no private expert) it returns the
+    bias alone, or zeros without bias. Initialised like `nn.Linear` (uniform +-1/sqrt(n)).
+    """
+
+    def __init__(self, n_tasks: int, in_dim: int, bias: bool = True):
+        super().__init__()
+        bound = 1.0 / math.sqrt(in_dim) if in_dim else 0.0
+        self.weight = nn.Parameter(torch.empty(n_tasks, in_dim).uniform_(-bound, bound))  # (T, n)
+        self.bias = nn.Parameter(torch.empty(n_tasks).uniform_(-bound, bound)) if bias else None  # (T,)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = torch.einsum("btn,tn->bt", x, self.weight)                 # (B, T)
+        return s + self.bias if self.bias is not None else s
