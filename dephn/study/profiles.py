@@ -25,6 +25,7 @@ class Profile:
     lr: float = 1e-3                       # dense-parameter learning rate
     sparse_lr: float = 3e-3                # embedding learning rate
     device: str = "cpu"                    # training device ("auto" on the paper profile)
+    log_every: int = 5                     # record losses / VG coefficients every N steps
     vg: tuple[str, ...] = (ALL_VG,)        # virtual-gradient settings of the RQ2 sweep
     table1_models: tuple[str, ...] = ("dnn", "wide_deep", "dcn", "fint", "mmoe", "ple", "snr", "mtphn")
     table2_models: tuple[str, ...] = ("dnn", "wide_deep", "dcn", "fint", "nfm", "xdeepfm",
@@ -36,7 +37,8 @@ class Profile:
 
     def train_options(self) -> dict:
         return {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
-                "sparse_lr": self.sparse_lr, "device": self.device, "quiet": True, "patience": 1}
+                "sparse_lr": self.sparse_lr, "device": self.device, "quiet": True, "patience": 1,
+                "log_every": self.log_every}
 
     def replace(self, **changes) -> "Profile":
         known = {f.name for f in dataclasses.fields(self)}

@@ -203,11 +203,13 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
                 if cfg.max_steps is not None and step >= cfg.max_steps:
                     stopped = "max_steps"
                     break
-            if window:
+            if window:                 # the epoch's last steps are recorded too
                 _check_finite(window, window_steps, epoch, tasks, rec)
                 w = torch.stack(window).float().mean(0).cpu().numpy()
                 epoch_loss += float(w.sum()) * len(window)
                 epoch_n += len(window)
+                rec.log_step(step, epoch, float(w.sum()), dict(zip(tasks, w.tolist())))
+                rec.log_vg(step, {k: _batch_mean(v, len(b)) for k, v in out.vg_coef.items()})
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             train_time += time.perf_counter() - t0
