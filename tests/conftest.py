@@ -68,6 +68,25 @@ class TinyModel(nn.Module):
                            intermediates={f"gates/{t}": g[i] for i, t in enumerate(self.tasks)})
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    """Processed data of the whole session goes to a temporary cache (children inherit it)."""
+    if "DEPHN_CACHE" not in os.environ:
+        os.environ["DEPHN_CACHE"] = str(tmp_path_factory.mktemp("dephn-cache"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def smoke_study(tmp_path_factory):
+    """The whole study in the smoke profile, run once per session through `dephn study`'s
+    runner (papermill); tests read its outputs and later runs reuse its results store."""
+    from dephn.study.runner import run_study
+    out = tmp_path_factory.mktemp("study") / "smoke"
+    logs: list[str] = []
+    run_study("smoke", out, log=logs.append)
+    return out, logs
+
+
 @pytest.fixture
 def tiny_data():
     return synthetic_encoded()

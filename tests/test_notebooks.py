@@ -42,15 +42,6 @@ def test_every_notebook_has_a_source_and_is_light():
                 assert "plotly" not in json.dumps(cell.outputs)
 
 
-@pytest.fixture(scope="session")
-def smoke_study(tmp_path_factory):
-    from dephn.study.runner import run_study
-    out = tmp_path_factory.mktemp("study") / "smoke"
-    logs = []
-    run_study("smoke", out, log=logs.append)
-    return out, logs
-
-
 @pytest.mark.notebooks
 def test_smoke_study_writes_every_figure_table_and_the_report(smoke_study):
     out, logs = smoke_study

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 STUDY_NOTEBOOKS = ("notebooks/05_gating.ipynb", "notebooks/06_confidence.ipynb")
 # repository folders a study notebook may read relative to itself (../data); linked beside the
-# copy so that it runs from tmp_path unchanged. Its outputs go to tmp_path (DEPHN_STUDY_OUT).
+# copy so that it runs from tmp_path unchanged; it reads and writes the session's smoke study (DEPHN_STUDY_OUT).
 STUDY_LINKS = ("data",)
 STUDY_PROFILE = "smoke"          # the notebooks' parameters cell reads DEPHN_PROFILE
 STUDY_RUN_TIMEOUT_MS = 300_000
@@ -147,13 +147,13 @@ def stage_study_notebook(relpath: str, root: Path) -> str:
 
 
 @pytest.mark.parametrize("nb", STUDY_NOTEBOOKS)
-def test_study_notebook_interactive(nb, page, jupyterlab_server, tmp_path):
+def test_study_notebook_interactive(nb, page, jupyterlab_server, tmp_path, smoke_study):
     if not (REPO / nb).is_file():
         pytest.skip("notebook not present yet")
     root = tmp_path / "lab"
     relpath = stage_study_notebook(nb, root)
     server = jupyterlab_server(root, env={"DEPHN_PROFILE": STUDY_PROFILE,
-                                          "DEPHN_STUDY_OUT": str(tmp_path / "study-out")})
+                                          "DEPHN_STUDY_OUT": str(smoke_study[0])})
     open_and_run_all(page, server.url, relpath, timeout_ms=STUDY_RUN_TIMEOUT_MS)
     assert_rendered_cleanly(page)
     save_screenshot(page, tmp_path, Path(nb).stem + "-before")
