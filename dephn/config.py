@@ -70,6 +70,21 @@ class ModelConfig:
         _check_choice("corr", self.corr, {"pearson", "cosine"})
         if not self.expert_hidden:
             raise DephnError("expert_hidden needs at least one width")
+        for name in ("dnn_hidden", "cin_layers", "expert_hidden", "tower_hidden"):
+            if any(w < 1 for w in getattr(self, name)):
+                raise DephnError(f"{name} widths must be >= 1, got {getattr(self, name)}")
+        for name in ("cross_layers", "fint_layers", "attn_layers"):
+            if getattr(self, name) < 0:
+                raise DephnError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not self.cin_layers or any(w % 2 for w in self.cin_layers[:-1]):
+            # xDeepFM's CIN splits every layer but the last in halves (split_half)
+            raise DephnError(f"cin_layers needs >= 1 width and even widths before the last, got {self.cin_layers}")
+        if self.n_specific_experts < 1 or self.ple_levels < 1:
+            raise DephnError(f"PLE needs n_specific_experts >= 1 and ple_levels >= 1, "
+                             f"got {self.n_specific_experts} and {self.ple_levels}")
+        if self.snr_beta <= 0 or self.snr_l0_weight < 0:
+            raise DephnError(f"SNR needs snr_beta > 0 and snr_l0_weight >= 0, "
+                             f"got {self.snr_beta} and {self.snr_l0_weight}")
         if not self.mappings:
             raise DephnError("mappings needs at least one explicit mapping")
 

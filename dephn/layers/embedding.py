@@ -1,0 +1,60 @@
+"""Field embedding: the shared matrix E in R^{B x F x d} (SPEC §1).
+
+Every sparse field's vocabulary lives in ONE fused `nn.Embedding` table; a registered
+buffer of per-field row offsets turns per-field ids into table rows. One table with
+sparse gradients is the fast path on CPU (TOOLCHAIN "Speed on 2 cores": a fused dense
+table under plain Adam is the trap; `sparse=True` + SparseAdam is ~10x faster).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+# Small normal init: keeps the initial field vectors (and the products formed by the
+# interaction layers: FM, FINT, CIN) near zero, so early training is dominated by the
+# MLPs' well-scaled weights. The same value is used by the linear part's tests.
+EMBED_INIT_STD = 1e-2
+
+
+def field_offsets(vocab_sizes: Sequence[int]) -> torch.Tensor:
+    """Row offset of each field in a fused table: exclusive cumulative sum of the vocab sizes."""
+    sizes = torch.as_tensor(list(vocab_sizes), dtype=torch.long)  # (S,)
+    return torch.cumsum(sizes, 0) - sizes                         # (S,)
+
+
+class FieldEmbedding(nn.Module):
+    """E = [sparse field vectors ; dense field vectors], (B, F=S+D, d).
+
+    Sparse field s with id i (0 = out-of-vocabulary / missing, its own row) reads row
+    offsets[s] + i of the fused table. Dense field j is a learned vector v_j times the
+    (already transformed) value x_j: e_j = x_j * v_j (SPEC §1, dense_mode "vector").
+    Ids are trusted to lie in [0, vocab_sizes[s]) — the encoder's contract; an id past
+    its field's vocabulary would silently read the next field's rows.
+    """
+
+    def __init__(self, vocab_sizes: Sequence[int], n_dense: int, dim: int, sparse: bool = True):
+        super().__init__()
+        self.vocab_sizes = tuple(int(v) for v in vocab_sizes)
+        if any(v < 1 for v in self.vocab_sizes):
+            raise ValueError(f"every vocab size must be >= 1, got {self.vocab_sizes}")
+        self.n_sparse, self.n_dense, self.dim = len(self.vocab_sizes), int(n_dense), int(dim)
+        # max(.., 1): a data set with dense fields only still gets a (never read) valid table
+        self.table = nn.Embedding(max(sum(self.vocab_sizes), 1), dim, sparse=sparse)
+        self.register_buffer("offsets", field_offsets(self.vocab_sizes))  # (S,)
+        self.dense_weight = nn.Parameter(torch.empty(self.n_dense, dim))   # (D, d)
+        nn.init.normal_(self.table.weight, std=EMBED_INIT_STD)
+        nn.init.normal_(self.dense_weight, std=EMBED_INIT_STD)
+
+    @property
+    def n_fields(self) -> int:
+        """F = S + D."""
+        return self.n_sparse + self.n_dense
+
+    def forward(self, sparse: torch.Tensor, dense: torch.Tensor) -> torch.Tensor:
+        e_sparse = self.table(sparse + self.offsets)                 # (B, S, d)
+        if self.n_dense == 0:
+            return e_sparse
+        e_dense = dense.unsqueeze(-1) * self.dense_weight            # (B, D, d)
+        return torch.cat([e_sparse, e_dense], dim=1)                 # (B, F, d)

@@ -1,0 +1,49 @@
+"""The multi-layer perceptron every DNN part, expert and tower is made of."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "prelu": nn.PReLU,
+    "identity": nn.Identity,
+}
+
+
+class MLP(nn.Module):
+    """Linear -> [BatchNorm] -> activation -> [Dropout] per hidden width, then an
+    optional final Linear (no activation) to `out_dim`.
+
+    `.out_dim` is the width of what forward returns (in_dim when there is no layer at all,
+    so `MLP(n, ())` is the identity — a "linear tower" is `MLP(n, (), out_dim=1)`).
+    """
+
+    def __init__(self, in_dim: int, hidden: Sequence[int], out_dim: int | None = None,
+                 dropout: float = 0.0, batch_norm: bool = False, activation: str = "relu"):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation={activation!r} is not one of {sorted(ACTIVATIONS)}")
+        layers: list[nn.Module] = []
+        width = int(in_dim)
+        for h in hidden:
+            layers.append(nn.Linear(width, h))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(h))
+            layers.append(ACTIVATIONS[activation]())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            width = h
+        if out_dim is not None:
+            layers.append(nn.Linear(width, out_dim))
+            width = out_dim
+        self.net = nn.Sequential(*layers)
+        self.in_dim, self.out_dim = int(in_dim), int(width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)  # (B, in_dim) -> (B, out_dim)

@@ -1,0 +1,154 @@
+"""Single-task baselines (SPEC §5): one independent model per task.
+
+In a multi-task comparison "single task" means one model trained per task with no
+shared parameter. Each registered class is therefore a `PerTask` container holding
+one independent network (own embedding included) per task of `spec.tasks`, so it
+trains with the same loop as the multi-task models and returns {task: logit}.
+The per-task networks map (sparse, dense) -> (B,) logit.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..config import ModelConfig
+from ..data.schema import FeatureSpec
+from ..layers import CIN, BiInteraction, CrossNetwork, FieldInteraction, LinearPart
+from .common import make_embedding, make_mlp
+from .output import ModelOutput
+from .registry import register
+
+
+class DNNNet(nn.Module):
+    """Embedding -> flatten -> MLP(dnn_hidden) -> logit."""
+
+    def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
+        super().__init__()
+        self.embedding = make_embedding(spec, cfg)
+        self.deep = make_mlp(spec.n_fields * cfg.embed_dim, cfg.dnn_hidden, cfg, out_dim=1)
+
+    def forward(self, sparse, dense):
+        e = self.embedding(sparse, dense)                    # (B, F, d)
+        return self.deep(e.flatten(1)).squeeze(-1)           # (B,)
+
+
+class WideDeepNet(nn.Module):
+    """Wide & Deep (Cheng et al., DLRS 2016): first-order linear part + DNN, logits added."""
+
+    def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
+        super().__init__()
+        self.wide = LinearPart(spec.vocab_sizes, spec.n_dense, sparse=cfg.sparse_grad)
+        self.deep = DNNNet(spec, cfg)
+
+    def forward(self, sparse, dense):
+        return self.wide(sparse, dense) + self.deep(sparse, dense)  # (B,)
+
+
+class DCNNet(nn.Module):
+    """Deep & Cross (Wang et al., ADKDD 2017; v2: WWW 2021), parallel form:
+    [CrossNetwork(x0) ; MLP(x0)] -> linear logit, x0 the flattened embedding."""
+
+    def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
+        super().__init__()
+        n = spec.n_fields * cfg.embed_dim
+        self.embedding = make_embedding(spec, cfg)
+        self.cross = CrossNetwork(n, cfg.cross_layers, cfg.cross_version)
+        self.deep = make_mlp(n, cfg.dnn_hidden, cfg)
+        self.head = nn.Linear(n + self.deep.out_dim, 1)
+
+    def forward(self, sparse, dense):
+        x0 = self.embedding(sparse, dense).flatten(1)        # (B, F*d)
+        h = torch.cat([self.cross(x0), self.deep(x0)], 1)    # (B, F*d + h)
+        return self.head(h).squeeze(-1)                      # (B,)
+
+
+class FINTNet(nn.Module):
+    """FINT (Zhao et al. 2021): field-aware interaction layers, then an MLP over the flattened V_L."""
+
+    def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
+        super().__init__()
+        self.embedding = make_embedding(spec, cfg)
+        self.fint = FieldInteraction(spec.n_fields, cfg.fint_layers)
+        self.deep = make_mlp(spec.n_fields * cfg.embed_dim, cfg.dnn_hidden, cfg, out_dim=1)
+
+    def forward(self, sparse, dense):
+        v = self.fint(self.embedding(sparse, dense))         # (B, F, d)
+        return self.deep(v.flatten(1)).squeeze(-1)           # (B,)
+
+
+class NFMNet(nn.Module):
+    """NFM (He & Chua, SIGIR 2017): linear part + MLP over bi-interaction pooling."""
+
+    def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
+        super().__init__()
+        self.linear = LinearPart(spec.vocab_sizes, spec.n_dense, sparse=cfg.sparse_grad)
+        self.embedding = make_embedding(spec, cfg)
+        self.bi = BiInteraction()
+        self.deep = make_mlp(cfg.embed_dim, cfg.dnn_hidden, cfg, out_dim=1)
+
+    def forward(self, sparse, dense):
+        pooled = self.bi(self.embedding(sparse, dense))      # (B, d)
+        return self.linear(sparse, dense) + self.deep(pooled).squeeze(-1)  # (B,)
+
+
+class XDeepFMNet(nn.Module):
+    """xDeepFM (Lian et al., KDD 2018): linear part + CIN -> linear + DNN, logits added."""
+
+    def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
+        super().__init__()
+        self.linear = LinearPart(spec.vocab_sizes, spec.n_dense, sparse=cfg.sparse_grad)
+        self.embedding = make_embedding(spec, cfg)
+        self.cin = CIN(spec.n_fields, cfg.embed_dim, cfg.cin_layers)
+        self.cin_head = nn.Linear(self.cin.out_dim, 1)
+        self.deep = make_mlp(spec.n_fields * cfg.embed_dim, cfg.dnn_hidden, cfg, out_dim=1)
+
+    def forward(self, sparse, dense):
+        e = self.embedding(sparse, dense)                    # (B, F, d)
+        cin = self.cin_head(self.cin(e)).squeeze(-1)         # (B,)
+        deep = self.deep(e.flatten(1)).squeeze(-1)           # (B,)
+        return self.linear(sparse, dense) + cin + deep       # (B,)
+
+
+class PerTask(nn.Module):
+    """One independent `net_cls(spec, cfg)` per task; forward returns {task: logit}."""
+
+    net_cls: type[nn.Module]
+
+    def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
+        super().__init__()
+        self.tasks = tuple(spec.tasks)
+        self.nets = nn.ModuleList(self.net_cls(spec, cfg) for _ in self.tasks)
+
+    def forward(self, sparse: torch.Tensor, dense: torch.Tensor,
+                labels: torch.Tensor | None = None) -> ModelOutput:
+        return ModelOutput(logits={t: net(sparse, dense) for t, net in zip(self.tasks, self.nets)})
+
+
+@register("dnn", multi_task=False)
+class DNN(PerTask):
+    net_cls = DNNNet
+
+
+@register("wide_deep", multi_task=False)
+class WideDeep(PerTask):
+    net_cls = WideDeepNet
+
+
+@register("dcn", multi_task=False)
+class DCN(PerTask):
+    net_cls = DCNNet
+
+
+@register("fint", multi_task=False)
+class FINT(PerTask):
+    net_cls = FINTNet
+
+
+@register("nfm", multi_task=False)
+class NFM(PerTask):
+    net_cls = NFMNet
+
+
+@register("xdeepfm", multi_task=False)
+class XDeepFM(PerTask):
+    net_cls = XDeepFMNet
