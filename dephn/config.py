@@ -30,6 +30,7 @@ class ModelConfig:
     attn_layers: int = 1                # stacked self-attention layers (SSG)
     cross_layers: int = 3               # DCN cross layers
     cross_version: str = "v2"           # "v1" (x0 x^T w) or "v2" (x0 * (W x + b))
+    cross_rank: int = 32                # v2: rank of W = U V^T (0 = full n x n W)
     fint_layers: int = 3                # FINT field-aware interaction layers
     cin_layers: tuple[int, ...] = (64, 64)     # xDeepFM CIN feature-map counts
     # --- multi-task architecture -------------------------------------------
@@ -62,6 +63,8 @@ class ModelConfig:
             raise DephnError(f"dropout must be in [0, 1), got {self.dropout}")
         _check_choice("dense_mode", self.dense_mode, {"vector"})
         _check_choice("cross_version", self.cross_version, {"v1", "v2"})
+        if self.cross_rank < 0:
+            raise DephnError(f"cross_rank must be >= 0 (0 = full rank), got {self.cross_rank}")
         _check_choice("expert_setting", self.expert_setting,
                       {"D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri"})
         _check_choice("gate", self.gate, {"tvg", "mg"})

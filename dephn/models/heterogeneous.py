@@ -78,7 +78,8 @@ class CrossExpert(nn.Module):
 
     def __init__(self, n_fields: int, dim: int, cfg: ModelConfig):
         super().__init__()
-        self.cross = CrossNetwork(n_fields * dim, cfg.cross_layers, cfg.cross_version)
+        self.cross = CrossNetwork(n_fields * dim, cfg.cross_layers, cfg.cross_version,
+                                   cfg.cross_rank)
         self.proj = nn.Linear(n_fields * dim, cfg.expert_hidden[-1])
 
     def forward(self, e: torch.Tensor) -> torch.Tensor:

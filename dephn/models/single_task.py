@@ -52,7 +52,8 @@ class DCNNet(nn.Module):
         super().__init__()
         n = spec.n_fields * cfg.embed_dim
         self.embedding = make_embedding(spec, cfg)
-        self.cross = CrossNetwork(n, cfg.cross_layers, cfg.cross_version)
+        self.cross = CrossNetwork(n, cfg.cross_layers, cfg.cross_version,
+                                   cfg.cross_rank)
         self.deep = make_mlp(n, cfg.dnn_hidden, cfg)
         self.head = nn.Linear(n + self.deep.out_dim, 1)
 

@@ -44,3 +44,22 @@ def test_two_layers_keep_crossing_with_x0():
 def test_unknown_version():
     with pytest.raises(ValueError):
         CrossNetwork(3, 1, version="v3")
+
+
+def test_low_rank_v2_equals_full_v2_with_w_equal_u_vt():
+    torch.manual_seed(0)
+    low = CrossNetwork(6, layers=2, version="v2", rank=2)
+    full = CrossNetwork(6, layers=2, version="v2", rank=0)
+    with torch.no_grad():
+        for lo, fu in zip(low.linears, full.linears):
+            fu.weight.copy_(lo[1].weight @ lo[0].weight)              # U V^T, (6, 6)
+            fu.bias.copy_(lo[1].bias)
+    x = torch.randn(5, 6)
+    torch.testing.assert_close(low(x), full(x))
+    assert sum(p.numel() for p in low.parameters()) < sum(p.numel() for p in full.parameters())
+
+
+def test_rank_at_least_the_width_is_full_rank():
+    assert CrossNetwork(4, 1, "v2", rank=8).rank == 0
+    with pytest.raises(ValueError):
+        CrossNetwork(4, 1, "v2", rank=-1)
