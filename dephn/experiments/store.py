@@ -27,6 +27,10 @@ class ResultsStore:
     def get(self, run_id: str) -> dict:
         return json.loads((self.records_dir / f"{run_id}.json").read_text())
 
+    def has_model(self, run_id: str) -> bool:
+        """Whether the run's trained weights were kept (RunSpec.save_model)."""
+        return (self.artifacts(run_id) / "model.pt").is_file()
+
     def artifacts(self, run_id: str) -> Path:
         return self.artifacts_root / run_id
 

@@ -83,7 +83,7 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
         data = data_for(spec)
         rid = spec.run_id(data.fingerprint)
         ids.append(rid)
-        if store.has(rid) and not force:
+        if store.has(rid) and not force and (not spec.save_model or store.has_model(rid)):
             done += 1
             continue
         if quiet:

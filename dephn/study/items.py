@@ -112,7 +112,8 @@ def vg_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "
         for seed in study.profile.seeds:
             for m in models:
                 specs.append(study.spec(m, d, seed))          # without the virtual gradient
-                for g, c in vg_settings(study):
+                settings = vg_settings(study) if m in study.profile.vg_models else [PAPER_VG]
+                for g, c in settings:
                     specs.append(study.spec(m, d, seed, label=f"{g}/{c}", virtual_gradient=True,
                                             gamma=g, corr=c))
     return specs

@@ -56,6 +56,13 @@ def test_sweep_skips_finished_runs_and_force_reruns(tmp_path):
     run_sweep(specs[:1], tmp_path, load=load, log=logs.append, force=True)
     assert "1 ran, 0 already done" in logs[-1]
     assert len(ResultsStore(tmp_path).records()) == 4
+    # a finished run asked for again with its weights kept reruns once, then is done
+    keep = [RunSpec(**{**specs[1].__dict__, "save_model": True})]
+    run_sweep(keep, tmp_path, load=load, log=logs.append)
+    assert "1 ran, 0 already done" in logs[-1]
+    assert ResultsStore(tmp_path).has_model(keep[0].run_id(load(None).fingerprint))
+    run_sweep(keep, tmp_path, load=load, log=logs.append)
+    assert "0 ran, 1 already done" in logs[-1]
 
 
 SCRIPT = textwrap.dedent("""
