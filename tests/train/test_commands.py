@@ -1,0 +1,48 @@
+"""`dephn train` on the embedded default data, for every registered model."""
+import json
+
+import pytest
+
+from dephn.cli import main
+from dephn.models import model_names
+
+ROWS = ["--dataset", "criteo-ur", "--rows", "3000", "--epochs", "1", "--max-steps", "4",
+        "--batch-size", "256", "--set", "embed_dim=4", "--set", "expert_hidden=[16]",
+        "--set", "dnn_hidden=[16]", "--set", "tower_hidden=[8]", "--set", "cin_layers=[8]"]
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_every_model_trains_from_the_command_line(name, tmp_path, capsys):
+    rc = main(["train", "--model", name, *ROWS, "--out", str(tmp_path), "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["model"] == name and out["tasks"] == ["task1", "task2"]
+    for split in ("valid", "test"):
+        assert set(out["metrics"][split]) == {"task1", "task2"}
+        for m in out["metrics"][split].values():
+            assert 0.0 <= m["auc"] <= 1.0 and m["logloss"] > 0
+    assert out["timing"]["samples_per_s"] > 0
+    assert (tmp_path / "records" / f"{out['run_id']}.json").exists()
+
+
+def test_virtual_gradient_flag_and_rerun_records_once(tmp_path, capsys):
+    args = ["train", "--model", "dephn", *ROWS, "--vg", "add_sqrt/pearson", "--out", str(tmp_path), "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["model_options"]["virtual_gradient"] is True and out["model_options"]["gamma"] == "add_sqrt"
+    assert main(args) == 0
+    assert len(list((tmp_path / "records").glob("*.json"))) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "nope"], "unknown model 'nope'"),
+    (["--model", "dnn", "--set", "bogus=1"], "unknown model option(s) ['bogus']"),
+    (["--model", "dnn", "--vg", "add_sqrt/spearman"], "expected none, all or GAMMA/CORR"),
+    (["--model", "dnn", "--dataset", "criteo", "--data", "/no/such/file.txt"], "not found"),
+    (["--model", "dnn", "--epochs", "0"], "epochs must be >= 1"),
+])
+def test_user_errors_are_one_line_and_exit_1(args, message, tmp_path, capsys):
+    assert main(["train", *args, "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("dephn: error:") and message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
