@@ -111,10 +111,14 @@ def claim_table2(study: Study) -> list[dict]:
         if ds == "aliccp":
             task = tasks[-1]
             cmp = paired_comparison(rd, f"test/{task}/auc", {"model": "dephn"}, {"model": "mmoe"})
+            real = study.data_paths.get(ds) is not None
             out.append({"claim": "DEPHN beats MMoE on Ali-CCP's conversion task AUC (Table II)",
                         "paper": f"{TABLE_II['dephn'][3]:.4f} vs {TABLE_II['mmoe'][3]:.4f}",
-                        "this_run": _fmt(cmp, task), "reproduced": _verdict(cmp),
-                        "evidence": f"{ds} ({'user data' if study.data_paths.get(ds) else 'generated stand-in'})"})
+                        "this_run": _fmt(cmp, task),
+                        # a generated stand-in checks the pipeline, it cannot test a claim about Ali-CCP
+                        "reproduced": _verdict(cmp) if real else None,
+                        "evidence": f"{ds} data at {study.data_paths[ds]}" if real else
+                                    f"{ds}: generated stand-in, not the real data: not a test of the claim"})
     return out
 
 
@@ -128,7 +132,7 @@ def claim_data(study: Study) -> list[dict]:
         out.append({"claim": f"{ds}: Pearson correlation of the continuous targets ≈ {target}",
                     "paper": f"{target}", "this_run": f"{r:.4f}",
                     "reproduced": bool(abs(r - target) < 0.05),
-                    "evidence": "builder summary (the scale on c is searched to aim at it)"})
+                    "evidence": "builder summary; the scale on c is searched to aim at it, so this holds by construction"})
     return out
 
 

@@ -153,3 +153,11 @@ def test_missing_file_and_bad_option(tmp_path):
     (tmp_path / "x.txt").write_text("0\n")
     with pytest.raises(DephnError, match="on_bad_lines"):
         CriteoReader(tmp_path / "x.txt", on_bad_lines="ignore")
+
+
+def test_windows_line_endings_and_a_missing_final_newline(criteo_lines, write_text):
+    crlf = write_text("crlf.txt", "\r\n".join(criteo_lines[:5]) + "\r\n")
+    table = read_all(CriteoReader(crlf))
+    assert table.num_rows == 5
+    assert table.column("C26")[0].as_py() == criteo_lines[0].split("\t")[-1]    # no stray "\r"
+    assert read_all(CriteoReader(write_text("tail.txt", "\n".join(criteo_lines[:5])))).num_rows == 5
