@@ -43,3 +43,17 @@ def test_ssg_is_convex_mix_with_gate_vector():
     torch.testing.assert_close(ssg(e, e_sa), expected)
     torch.testing.assert_close(ssg(e, e_sa)[..., 0], e[..., 0])
     torch.testing.assert_close(ssg(e, e_sa)[..., 1], e_sa[..., 1])
+
+
+def test_matmul_attention_equals_torch_multihead_attention():
+    import torch
+    from dephn.layers.attention import _self_attention
+    torch.manual_seed(0)
+    attn = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+    x = torch.randn(5, 7, 8, requires_grad=True)
+    ref, _ = attn(x, x, x, need_weights=False)
+    out = _self_attention(attn, x)
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-6)
+    g_ref = torch.autograd.grad(ref.sum(), attn.in_proj_weight)[0]
+    g_out = torch.autograd.grad(out.sum(), attn.in_proj_weight)[0]
+    torch.testing.assert_close(g_out, g_ref, rtol=1e-4, atol=1e-6)
