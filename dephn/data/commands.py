@@ -1,0 +1,139 @@
+"""`dephn data ...`: generate Criteo-format data, build Criteo-R/UR, encode + cache a data set.
+
+    dephn data make-criteo --rows N --seed S --out FILE
+    dephn data build --dataset criteo-r|criteo-ur --source FILE --out DIR [--scale auto|X] [--noise X]
+    dephn data prepare --dataset NAME [--data PATH | --train F --valid F --test F] [--cache-dir DIR]
+    dephn data list
+
+Each prints a JSON summary on stdout; user errors raise `DephnError` (one line, exit 1).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import DephnError
+
+
+def add_parser(subparsers) -> None:
+    data = subparsers.add_parser("data", help="generate, build and prepare data sets")
+    sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+    data.set_defaults(func=lambda args: _usage(data))
+
+    p = sub.add_parser("make-criteo", help="write a generated Criteo-format TSV (seeded, learnable click)")
+    p.add_argument("--rows", type=int, required=True, help="rows to generate")
+    p.add_argument("--seed", type=int, default=0, help="generator seed (same seed, same bytes)")
+    p.add_argument("--out", type=Path, required=True, help="output file")
+    p.set_defaults(func=cmd_make_criteo)
+
+    p = sub.add_parser("build", help="build Criteo-R / Criteo-UR from a Criteo TSV (paper §IV-A)")
+    p.add_argument("--dataset", required=True, choices=["criteo-r", "criteo-ur"])
+    p.add_argument("--source", type=Path, required=True, help="Criteo TSV file")
+    p.add_argument("--out", type=Path, required=True, help="output directory (must not exist or be empty)")
+    p.add_argument("--scale", default="auto", help="'auto' (hit --target-corr) or a number")
+    p.add_argument("--target-corr", type=float, default=None,
+                   help="Pearson(c, y) for --scale auto (default: the paper's 0.9877 / 0.5288)")
+    p.add_argument("--noise", type=float, default=0.02, help="std of eps in y_r (Criteo-R only)")
+    p.add_argument("--teacher-epochs", type=int, default=3, help="teacher training passes")
+    p.add_argument("--seed", type=int, default=0, help="teacher, holdout and noise seed")
+    p.add_argument("--rows", type=int, default=None, help="use only the first ROWS rows of the source")
+    p.add_argument("--on-bad-lines", choices=["error", "skip"], default="error")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("prepare", help="encode + cache a data set and print its summary")
+    p.add_argument("--dataset", required=True, help="data set name (see `dephn data list`)")
+    p.add_argument("--data", default=None, help="source file or directory (default: the embedded one)")
+    p.add_argument("--train", default=None, help="your own train file (with --valid and --test)")
+    p.add_argument("--valid", default=None, help="your own validation file")
+    p.add_argument("--test", default=None, help="your own test file")
+    p.add_argument("--cache-dir", type=Path, default=None,
+                   help="processed-data cache (default: $DEPHN_CACHE, else the checkout's data/cache)")
+    p.add_argument("--rows", type=int, default=None, help="generated rows (embedded) or rows read per file")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random split")
+    p.add_argument("--min-count", type=int, default=2, help="training occurrences for a category id")
+    p.add_argument("--split", default="0.8,0.1,0.1", help="train,valid,test fractions")
+    p.add_argument("--on-bad-lines", choices=["error", "skip"], default="error")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="reader (or builder) option; VALUE parsed as JSON when it can be")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("list", help="list the data set names")
+    p.set_defaults(func=cmd_list)
+
+
+def _usage(parser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj, indent=1, default=str, ensure_ascii=False))
+
+
+def cmd_make_criteo(args) -> int:
+    from .cache import atomic_file
+    from .generator import write_criteo
+
+    if args.rows < 1:
+        raise DephnError(f"--rows must be >= 1, got {args.rows}")
+    with atomic_file(args.out) as tmp:
+        summary = write_criteo(tmp, args.rows, args.seed)
+    summary["path"] = str(args.out)
+    _print(summary)
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .synthetic import BuildConfig, build
+
+    if not args.source.is_file():
+        raise DephnError(f"source file not found: {args.source}")
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        raise DephnError(f"{args.out} already exists; remove it or choose another --out")
+    if args.out.is_dir():
+        args.out.rmdir()  # empty: the build renames a complete directory into its place
+    config = BuildConfig(kind=args.dataset.split("-")[1], scale=args.scale, target_corr=args.target_corr,
+                         noise=args.noise, teacher_epochs=args.teacher_epochs, seed=args.seed)
+    _print(build(args.source, args.out, config, rows=args.rows, on_bad_lines=args.on_bad_lines))
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    from .datasets import load_dataset
+
+    own = [args.train, args.valid, args.test]
+    if any(own):
+        if not all(own):
+            raise DephnError("--train, --valid and --test go together")
+        if args.data:
+            raise DephnError("give either --data or --train/--valid/--test, not both")
+        path = {"train": args.train, "valid": args.valid, "test": args.test}
+    else:
+        path = args.data
+    try:
+        fractions = tuple(float(x) for x in args.split.split(","))
+    except ValueError:
+        raise DephnError(f"--split must be three comma-separated numbers, got {args.split!r}") from None
+    options = dict(_option(o) for o in args.option)
+    dataset = load_dataset(args.dataset, path, cache_dir=args.cache_dir, seed=args.seed, rows=args.rows,
+                           min_count=args.min_count, split=fractions, on_bad_lines=args.on_bad_lines, **options)
+    _print({"dataset": dataset.name, "fingerprint": dataset.fingerprint, "tasks": list(dataset.schema.tasks),
+            "n_sparse": len(dataset.schema.sparse), "n_dense": len(dataset.schema.dense), **dataset.meta})
+    return 0
+
+
+def cmd_list(args) -> int:
+    from .datasets import dataset_descriptions
+
+    _print(dataset_descriptions())
+    return 0
+
+
+def _option(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise DephnError(f"--option must be KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value

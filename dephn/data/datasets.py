@@ -1,0 +1,302 @@
+"""Named data sets: `load_dataset` reads a source, encodes it, caches the arrays and returns them.
+
+Names and their sources:
+- "criteo": Criteo Kaggle TSV (task `click`). Without a path, the embedded
+  default: a generated Criteo-format file (`rows` rows, default 50,000,
+  generator seed 0) written once into the cache directory.
+- "criteo-r", "criteo-ur": the two-task sets of paper §IV-A built from a Criteo
+  file (or the embedded default) by `dephn.data.synthetic`; extras
+  "confidence" (the base confidence c), "target1" (= c) and "target2" (y_r or y_ur).
+- "aliccp", "aliexpress", "wechat", "csv": the readers of `dephn.data.readers`.
+
+The first call encodes and writes a cache entry (see `dephn.data.cache`); later
+calls with the same sources and parameters memory-map it.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import DephnError
+from . import cache
+from .encode import DENSE_TRANSFORMS, encode_stream, limit_rows
+from .encoded import EncodedDataset, EncodedSplit
+from .prefetch import prefetched
+from .readers.base import Reader
+from .split import DEFAULT_FRACTIONS, SPLITS, assign_splits, check_fractions, split_files
+
+DEFAULT_GENERATED_ROWS = 50_000
+DEFAULT_MIN_COUNT = 2
+EMBEDDED_SEED = 0          # the embedded default is one fixed data set; `seed` only moves the split
+CHUNK_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class _Entry:
+    description: str
+    reader: Callable[..., Reader] | None   # (path, **options) -> Reader; None for criteo-r/ur
+    embedded: bool = False                 # path=None means the generated Criteo default
+
+
+def _lazy(module: str, cls: str) -> Callable[..., Reader]:
+    """A reader factory importing its class only when called (other readers may not exist yet)."""
+    def make(path, **options):
+        try:
+            reader_cls = getattr(importlib.import_module(module), cls)
+        except (ModuleNotFoundError, AttributeError) as e:
+            raise DephnError(f"the {cls} reader is not available ({e})") from None
+        return _construct(reader_cls, path, options)
+    make.__name__ = f"make_{cls}"
+    return make
+
+
+def _criteo_reader(path, **options) -> Reader:
+    from .readers.criteo import CriteoReader
+    return _construct(CriteoReader, path, options)
+
+
+_DATASETS: dict[str, _Entry] = {
+    "criteo": _Entry("Criteo Kaggle TSV, task click", _criteo_reader, embedded=True),
+    "criteo-r": _Entry("Criteo-R: base confidence + related task (paper §IV-A)", None, embedded=True),
+    "criteo-ur": _Entry("Criteo-UR: base confidence + unrelated task (paper §IV-A)", None, embedded=True),
+    "aliccp": _Entry("Ali-CCP, tasks click and purchase", _lazy("dephn.data.readers.aliccp", "AliCCPReader")),
+    "aliexpress": _Entry("AliExpress, tasks click and conversion",
+                         _lazy("dephn.data.readers.aliexpress", "AliExpressReader")),
+    "wechat": _Entry("WeChat Big Data Challenge 2021", _lazy("dephn.data.readers.wechat", "WeChatReader")),
+    "csv": _Entry("any CSV with a declared schema", _lazy("dephn.data.readers.csv", "CsvReader")),
+}
+_SYNTHETIC = {"criteo-r": "r", "criteo-ur": "ur"}
+
+
+def dataset_names() -> list[str]:
+    """Every name `load_dataset` accepts."""
+    return list(_DATASETS)
+
+
+def dataset_descriptions() -> dict[str, str]:
+    """{name: one line about the data set}."""
+    return {name: entry.description for name, entry in _DATASETS.items()}
+
+
+def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: int | None = None,
+                 min_count: int = DEFAULT_MIN_COUNT, split=DEFAULT_FRACTIONS, on_bad_lines: str = "error",
+                 **reader_options) -> EncodedDataset:
+    """Encode (or load from the cache) a named data set.
+
+    path: a source file (or directory, per reader); a mapping {train, valid, test}
+        of the user's own split files; None for the embedded default (criteo*).
+    cache_dir: where processed data goes (default: `cache.default_cache_dir()`).
+    seed: the random train/valid/test split (unused with split files).
+    rows: for the embedded default, rows generated (default 50,000); for a file,
+        read only its first `rows` rows (each split file, or the build source).
+    min_count: training occurrences a category needs for its own id (else OOV 0).
+    split: (train, valid, test) fractions of the random split.
+    on_bad_lines: "error" or "skip" malformed lines (readers that support it).
+    reader_options: passed to the reader; for criteo-r/ur, the builder's
+        options (`dephn.data.synthetic.BuildConfig` fields, e.g. scale="auto", noise=0.1).
+    """
+    if name not in _DATASETS:
+        raise DephnError(f"unknown data set {name!r}; known: {', '.join(dataset_names())}")
+    cache_dir = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
+    fractions = check_fractions(split)
+    if rows is not None and rows < 1:
+        raise DephnError(f"rows must be >= 1, got {rows}")
+    if min_count < 1:
+        raise DephnError(f"min_count must be >= 1, got {min_count}")
+    files = split_files(path)
+    readers, extra_meta, max_rows = _open_readers(name, path, files, cache_dir, rows, on_bad_lines, reader_options)
+
+    first = next(iter(readers.values()))
+    sources = [cache.fingerprint(p) for r in readers.values() for p in r.sources()]
+    params = {  # with the sources' content, what the arrays depend on
+        "dataset": name,
+        "min_count": min_count,
+        "dense_transform": first.dense_transform,
+        "split": {"fractions": list(fractions), "seed": seed} if files is None else "files",
+        "rows": max_rows,
+        "on_bad_lines": on_bad_lines,
+        "reader_options": {k: _option_key(v) for k, v in sorted(reader_options.items())},
+        "builder": extra_meta.pop("builder_config", None),
+    }
+    key = cache.cache_key({"sources": [s["blake2b"] for s in sources], "params": params})
+    target = cache_dir / f"{name}-{key[:20]}"
+    hit = cache.load_cached(target)
+    if hit is not None:
+        return hit[0]
+    if target.exists():  # damaged or from an older format: rebuild it
+        cache.remove_entry(target)
+
+    t0 = time.perf_counter()
+    encoder, splits, skipped = _encode(readers, min_count, fractions, seed, max_rows)
+    meta = {
+        "dataset": name,
+        "rows": {s: len(splits[s]) for s in SPLITS},
+        "positive_rate": {s: _positive_rates(splits[s], first.schema.tasks) for s in SPLITS},
+        "sources": sources,
+        "fingerprint_parts": params,
+        "split": ({"files": {s: str(files[s]) for s in SPLITS}} if files is not None
+                  else {"fractions": list(fractions), "seed": seed}),
+        "encoding": {"min_count": min_count, "dense_transform": first.dense_transform,
+                     "oov_id": 0, "missing": "sparse -> id 0 (OOV); dense -> 0.0", "vocab_fitted_on": "train",
+                     "vocab_sizes": dict(zip(first.schema.sparse, encoder.vocab_sizes))},
+        "skipped_lines": skipped["count"],
+        "skipped_examples": skipped["examples"],
+        "encode_seconds": round(time.perf_counter() - t0, 3),
+        **extra_meta,
+    }
+    dataset = EncodedDataset(name=name, schema=first.schema, vocab_sizes=encoder.vocab_sizes,
+                             train=splits["train"], valid=splits["valid"], test=splits["test"],
+                             fingerprint=key, meta=meta)
+    cache.save_dataset(target, dataset, encoder)
+    del dataset, splits   # from here on the memory-mapped copy serves
+    loaded = cache.load_cached(target)
+    if loaded is None:  # only if the disk is failing under us
+        raise DephnError(f"cache entry {target} could not be read back after writing")
+    return loaded[0]
+
+
+def load_encoder(dataset: EncodedDataset, cache_dir=None):
+    """The fitted `Encoder` saved with `dataset` (to encode new data for inference)."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
+    hit = cache.load_cached(cache_dir / f"{dataset.name}-{dataset.fingerprint[:20]}")
+    if hit is None:
+        raise DephnError(f"no cache entry for {dataset.name} {dataset.fingerprint[:20]} in {cache_dir}")
+    return hit[1]
+
+
+def embedded_criteo(cache_dir, rows: int | None = None) -> tuple[Path, dict]:
+    """The generated default Criteo file (written once, atomically) and a meta note about it."""
+    from .generator import GENERATOR_VERSION, write_criteo
+
+    rows = DEFAULT_GENERATED_ROWS if rows is None else rows
+    path = Path(cache_dir) / "generated" / f"criteo-{rows}rows-seed{EMBEDDED_SEED}-v{GENERATOR_VERSION}.txt"
+    if not path.is_file():
+        with cache.atomic_file(path) as tmp:
+            write_criteo(tmp, rows, EMBEDDED_SEED)
+    return path, {"embedded_default": {"generator_version": GENERATOR_VERSION, "rows": rows,
+                                       "seed": EMBEDDED_SEED, "path": str(path)}}
+
+
+# --- helpers ------------------------------------------------------------------
+def _construct(cls, path, options: dict):
+    """cls(path, **options), with unknown options (and an unsupported on_bad_lines) as DephnError."""
+    params = inspect.signature(cls).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    options = dict(options)
+    if "on_bad_lines" not in params and not takes_any:
+        if options.pop("on_bad_lines", "error") != "error":
+            raise DephnError(f"{cls.__name__} does not support on_bad_lines='skip'")
+    unknown = sorted(k for k in options if k not in params) if not takes_any else []
+    if unknown:
+        accepted = sorted(k for k, p in params.items() if p.kind is p.KEYWORD_ONLY or
+                          (p.kind is p.POSITIONAL_OR_KEYWORD and k != "path"))
+        raise DephnError(f"{cls.__name__} does not take option(s) {unknown}; it takes {accepted}")
+    return cls(path, **options)
+
+
+def _open_readers(name, path, files, cache_dir, rows, on_bad_lines, options) -> tuple[dict, dict, int | None]:
+    """({"all": reader} or {split: reader}, meta about the source, rows still to cap while encoding)."""
+    if name in _SYNTHETIC:
+        return _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options)
+    entry = _DATASETS[name]
+    if path is None:
+        if not entry.embedded:
+            raise DephnError(f"{name} needs a path to its data (see data/README.md)")
+        source, meta = embedded_criteo(cache_dir, rows)   # `rows` chose the generated file
+        return {"all": entry.reader(source, on_bad_lines=on_bad_lines, **options)}, meta, None
+    if files is not None:
+        return {s: entry.reader(files[s], on_bad_lines=on_bad_lines, **options) for s in SPLITS}, {}, rows
+    return {"all": entry.reader(Path(path), on_bad_lines=on_bad_lines, **options)}, {}, rows
+
+
+def _option_key(value) -> str:
+    """How a reader option enters the cache key: a file (e.g. a CSV spec) by its content."""
+    if isinstance(value, (str, Path)) and len(str(value)) < 4096 and Path(value).is_file():
+        return f"file:{cache.content_hash(value)}"
+    return repr(value)
+
+
+def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options):
+    """({"all": reader of the built table}, meta, rows still to cap) for criteo-r / criteo-ur."""
+    from .synthetic import BuildConfig, SyntheticReader, build_cached
+
+    kind = _SYNTHETIC[name]
+    if files is not None:
+        raise DephnError(f"{name} is built from one Criteo file; its split is by fractions, not split files")
+    meta: dict = {}
+    if path is not None and (Path(path) / "summary.json").is_file():   # a table built earlier
+        if options:
+            raise DephnError(f"{path} is already built; builder options {sorted(options)} apply to a Criteo file")
+        built, max_rows = Path(path), rows
+    else:
+        try:
+            config = BuildConfig(kind=kind, **options)
+        except TypeError as e:
+            raise DephnError(f"bad {name} builder option: {e}") from None
+        if path is None:  # `rows` chooses the generated file
+            source, meta = embedded_criteo(cache_dir, rows)
+            build_rows = None
+        else:             # `rows` caps the source rows the build reads
+            source, build_rows = Path(path), rows
+        built, max_rows = build_cached(source, cache_dir, config, rows=build_rows, on_bad_lines=on_bad_lines), None
+    reader = SyntheticReader(built, kind=kind)
+    meta["builder"] = reader.summary
+    meta["builder_config"] = reader.summary.get("config")
+    return {"all": reader}, meta, max_rows
+
+
+def stream_chunks(reader: Reader, chunk_rows: int = CHUNK_ROWS):
+    """A reader's chunks, read ahead in a background thread (see `dephn.data.prefetch`).
+
+    Readers that stream pyarrow Tables (`iter_tables`) skip the pandas round trip.
+    """
+    chunks = reader.iter_tables(chunk_rows) if hasattr(reader, "iter_tables") else reader.iter_chunks(chunk_rows)
+    return prefetched(chunks)
+
+
+def _encode(readers: dict, min_count: int, fractions, seed: int, max_rows):
+    first = next(iter(readers.values()))
+    common = dict(extras=tuple(first.extras), dense_transform=first.dense_transform, min_count=min_count)
+    if first.dense_transform not in DENSE_TRANSFORMS:
+        raise DephnError(f"reader asks for dense_transform {first.dense_transform!r}; "
+                         f"known: {list(DENSE_TRANSFORMS)}")
+    if "all" in readers:
+        encoder, splits = encode_stream(stream_chunks(first), first.schema, max_rows=max_rows,
+                                        split_of=partial(assign_splits, seed, fractions=fractions), **common)
+    else:  # the user's own files: fit on train, then apply to valid and test
+        encoder, fitted = encode_stream(stream_chunks(readers["train"]), first.schema, max_rows=max_rows, **common)
+        splits = {"train": fitted["train"]}
+        for s in ("valid", "test"):
+            splits[s] = _transform_all(encoder, readers[s], max_rows)
+    skipped = {"count": 0, "examples": []}
+    for s, r in readers.items():
+        skipped["count"] += int(getattr(r, "skipped_lines", 0))
+        prefix = "" if s == "all" else f"{s}: "
+        skipped["examples"] += [prefix + e for e in getattr(r, "skipped_examples", [])]
+    return encoder, splits, skipped
+
+
+def _transform_all(encoder, reader: Reader, max_rows) -> EncodedSplit:
+    with closing(stream_chunks(reader)) as chunks:
+        parts = [encoder.transform(chunk) for chunk in limit_rows(chunks, max_rows)]
+    if not parts:
+        raise DephnError(f"{reader.sources()[0]}: no rows")
+    return EncodedSplit(sparse=np.concatenate([p.sparse for p in parts]),
+                        dense=np.concatenate([p.dense for p in parts]),
+                        labels=np.concatenate([p.labels for p in parts]),
+                        extras={k: np.concatenate([p.extras[k] for p in parts]) for k in parts[0].extras})
+
+
+def _positive_rates(part: EncodedSplit, tasks) -> dict[str, float | None]:
+    if len(part) == 0:
+        return {t: None for t in tasks}
+    rates = np.asarray(part.labels, dtype=np.float64).mean(axis=0)
+    return {t: round(float(r), 6) for t, r in zip(tasks, rates)}

@@ -1,0 +1,272 @@
+"""Criteo (Kaggle Display Advertising Challenge) raw TSV reader.
+
+Format (SPEC §6): no header, one sample per line, 40 tab-separated fields:
+`label, I1..I13, C1..C26`; labels are 0/1, I* integer counts (a few negative),
+C* 8-hex-digit hashed categories; an empty field is missing.
+
+Streaming uses pyarrow's CSV reader with every column read as a string, then
+validated and converted with vectorised pyarrow kernels. Measured on 1M rows
+(2 cores): 1 MiB blocks read fastest (about 1 s; 16-64 MiB blocks 1.8-3 s,
+pandas' C parser in chunks 5.6 s), and single-threaded parsing is as fast as
+threaded here and is the only mode in which pyarrow reports the line number of
+a row with the wrong field count.
+
+A malformed line (wrong field count, empty line, label not 0/1, non-numeric or
+non-finite dense value) is a `DataError` naming the file, the line and the
+column, or, with `on_bad_lines="skip"`, is dropped and counted in
+`skipped_lines` (the first few reasons are kept in `skipped_examples`).
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from ...errors import DataError, DephnError
+from ..schema import Schema
+from .base import Reader
+
+CRITEO_DENSE = tuple(f"I{i}" for i in range(1, 14))
+CRITEO_SPARSE = tuple(f"C{i}" for i in range(1, 27))
+CRITEO_COLUMNS = ("label",) + CRITEO_DENSE + CRITEO_SPARSE
+CRITEO_SCHEMA = Schema(tasks=("click",), dense=CRITEO_DENSE, sparse=CRITEO_SPARSE)
+
+ON_BAD_LINES = ("error", "skip")
+_EXPECTED_FIELDS = f"{len(CRITEO_COLUMNS)} tab-separated fields (label, I1..I13, C1..C26)"
+_MAX_EXAMPLES = 5
+
+
+class CriteoReader(Reader):
+    """Streams a Criteo TSV file as chunks in schema terms (task `click`)."""
+
+    schema = CRITEO_SCHEMA
+
+    def __init__(self, path, on_bad_lines: str = "error", *, block_size: int = 1 << 20):
+        if on_bad_lines not in ON_BAD_LINES:
+            raise DephnError(f"on_bad_lines must be one of {list(ON_BAD_LINES)}, got {on_bad_lines!r}")
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise DephnError(f"Criteo file not found: {self.path}")
+        self.on_bad_lines = on_bad_lines
+        self.block_size = int(block_size)
+        self.skipped_lines = 0                         # bad lines dropped by the last full read
+        self.skipped_examples: list[str] = []          # their first few reasons
+
+    def sources(self) -> list[Path]:
+        return [self.path]
+
+    def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
+        for table in self.iter_tables(chunk_rows):
+            yield table.to_pandas()
+
+    def iter_tables(self, chunk_rows: int = 200_000) -> Iterator[pa.Table]:
+        """Like `iter_chunks`, as pyarrow Tables (the encoder takes either; this skips pandas)."""
+        if self.path.stat().st_size == 0:
+            raise DataError(f"empty file; expected Criteo lines of {_EXPECTED_FIELDS}", path=self.path)
+        self.skipped_lines, self.skipped_examples = 0, []
+        state = _LineState()
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
+        emitted = 0
+        # parsed 1 MiB blocks are gathered into chunks of chunk_rows rows and validated a
+        # chunk at a time: a few dozen kernel calls per chunk instead of per block
+        for batch in self._batches(state):
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            while pending_rows >= chunk_rows:
+                raw = pa.Table.from_batches(pending)
+                table = self._check(raw.slice(0, chunk_rows), state)
+                pending, pending_rows = raw.slice(chunk_rows).to_batches(), pending_rows - chunk_rows
+                if table.num_rows:
+                    emitted += table.num_rows
+                    yield table
+        if pending_rows:
+            table = self._check(pa.Table.from_batches(pending), state)
+            if table.num_rows:
+                emitted += table.num_rows
+                yield table
+        self._finish_structural(state)
+        if emitted == 0:
+            raise DataError(f"no valid rows ({self.skipped_lines} bad lines skipped); "
+                            f"expected lines of {_EXPECTED_FIELDS}", path=self.path)
+
+    # --- parsing -----------------------------------------------------------
+    def _batches(self, state: "_LineState") -> Iterator[pa.RecordBatch]:
+        """Parsed batches of 40 string columns; pyarrow's own failures become a `DataError`."""
+        reader = self._open(state)
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except pa.ArrowInvalid as e:  # e.g. bytes that are not UTF-8
+                raise DataError(f"cannot parse as Criteo TSV: {e}", path=self.path) from None
+            yield batch
+
+    def _open(self, state: "_LineState"):
+        def on_invalid(row) -> str:
+            # called in line order (single-threaded parsing), before the batch holding later rows
+            state.invalid_lines.append(row.number)
+            state.invalid_reasons.append(
+                "empty line; expected " + _EXPECTED_FIELDS if row.actual_columns <= 1 and not row.text
+                else f"expected {_EXPECTED_FIELDS}, got {row.actual_columns}")
+            return "skip"
+
+        try:
+            return pcsv.open_csv(
+                self.path,
+                read_options=pcsv.ReadOptions(column_names=list(CRITEO_COLUMNS), block_size=self.block_size,
+                                              use_threads=False),
+                parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False, ignore_empty_lines=False,
+                                                invalid_row_handler=on_invalid),
+                # only an empty field is missing (pyarrow's default would also read "NA", "null", "nan")
+                convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in CRITEO_COLUMNS},
+                                                    strings_can_be_null=True, null_values=[""]),
+            )
+        except pa.ArrowInvalid as e:  # e.g. undecodable bytes in the first block
+            raise DataError(f"cannot parse as Criteo TSV: {e}", path=self.path) from None
+
+    def _check(self, rows: pa.Table, state: "_LineState") -> pa.Table:
+        """Validate parsed rows (40 string columns); return them in schema terms.
+
+        Bad rows raise a `DataError` (error mode) or are dropped and counted (skip mode).
+        """
+        n = rows.num_rows
+        start = state.rows_seen
+        state.rows_seen += n
+        bad = np.zeros(n, dtype=bool)
+        reasons: dict[int, tuple[str | None, str]] = {}   # row -> (column, reason), the first one
+
+        def flag(mask: np.ndarray, column: str | None, reason_of):
+            for i in np.flatnonzero(mask & ~bad):
+                reasons[int(i)] = (column, reason_of(int(i)))
+            bad[:] |= mask
+
+        label = rows.column("label")
+        label_ok = _np_bool(pc.fill_null(pc.is_in(label, value_set=pa.array(["0", "1"])), False))
+        if not label_ok.all():
+            # pyarrow hands an empty line over as a row of nulls; only rows without a label can be one
+            suspects = pa.array(~label_ok)
+            empty = np.zeros(n, dtype=bool)
+            empty[~label_ok] = np.logical_and.reduce(
+                [_np_bool(pc.is_null(col.filter(suspects))) for col in rows.columns])
+            flag(empty, None, lambda i: "empty line; expected " + _EXPECTED_FIELDS)
+            flag(~label_ok, "label", lambda i: f"label must be 0 or 1, got {label[i].as_py()!r}")
+        dense = {}
+        for name in CRITEO_DENSE:
+            col = rows.column(name)
+            dense[name], col_bad = _parse_numbers(col)
+            if col_bad is not None:
+                flag(col_bad, name, lambda i, col=col:
+                     f"expected a finite number, got {col[i].as_py()!r}")
+
+        bad_rows = np.flatnonzero(bad)
+        first_bad_line = state.line_of(start + int(bad_rows[0])) if len(bad_rows) else None
+        last_line = state.line_of(start + n - 1) if n else None
+        if self.on_bad_lines == "error":
+            # report whichever comes first in the file: a dropped line or a bad value
+            limit = first_bad_line if first_bad_line is not None else last_line
+            if limit is not None and state.invalid_lines and state.invalid_lines[0] < limit:
+                raise DataError(state.invalid_reasons[0], path=self.path, line=state.invalid_lines[0])
+            if first_bad_line is not None:
+                column, reason = reasons[int(bad_rows[0])]
+                raise DataError(reason, path=self.path, line=first_bad_line, column=column)
+        else:
+            if last_line is not None:
+                self._count_structural(state, last_line)
+            for i in bad_rows:
+                column, reason = reasons[int(i)]
+                where = f" (column {column!r})" if column else ""
+                self._note_skip(state.line_of(start + int(i)), reason + where)
+
+        arrays = [pc.cast(pc.equal(label, "1"), pa.int8())]
+        arrays += [dense[name] for name in CRITEO_DENSE]
+        arrays += [rows.column(name) for name in CRITEO_SPARSE]
+        out = pa.Table.from_arrays(arrays, names=("click",) + CRITEO_DENSE + CRITEO_SPARSE)
+        return out.filter(pa.array(~bad)) if len(bad_rows) else out
+
+    def _finish_structural(self, state: "_LineState"):
+        """At the end of the file: raise (error mode) or count (skip mode) the remaining dropped lines."""
+        if self.on_bad_lines == "error" and state.invalid_lines:
+            raise DataError(state.invalid_reasons[0], path=self.path, line=state.invalid_lines[0])
+        self._count_structural(state, None)
+
+    def _count_structural(self, state: "_LineState", up_to_line: int | None):
+        """Count the wrong-field-count lines up to `up_to_line` (None: all) as skipped."""
+        while state.structural_counted < len(state.invalid_lines):
+            k = state.structural_counted
+            if up_to_line is not None and state.invalid_lines[k] > up_to_line:
+                break
+            self._note_skip(state.invalid_lines[k], state.invalid_reasons[k])
+            state.structural_counted += 1
+
+    def _note_skip(self, line: int, reason: str):
+        self.skipped_lines += 1
+        if len(self.skipped_examples) < _MAX_EXAMPLES:
+            self.skipped_examples.append(f"line {line}: {reason}")
+
+
+class _LineState:
+    """Maps parsed-row indices back to physical line numbers around rows pyarrow dropped."""
+
+    def __init__(self):
+        self.invalid_lines: list[int] = []    # 1-based lines with a wrong field count, ascending
+        self.invalid_reasons: list[str] = []
+        self.structural_counted = 0
+        self.rows_seen = 0                    # rows pyarrow has handed over so far
+
+    def line_of(self, row: int) -> int:
+        """1-based physical line of the parsed row with 0-based index `row`."""
+        line = row + 1
+        while True:  # every dropped line at or before `line` pushes it one further
+            moved = row + 1 + bisect_right(self.invalid_lines, line)
+            if moved == line:
+                return line
+            line = moved
+
+
+def _np_bool(arr) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _parse_numbers(col) -> tuple[pa.Array, np.ndarray | None]:
+    """Strings -> float64 (null stays null) and a mask of unparsable / non-finite entries (None if none).
+
+    The fast path is one cast; only a failing column is bisected, with the same
+    cast, to find exactly the entries it rejects.
+    """
+    try:
+        values = pc.cast(col, pa.float64())
+    except pa.ArrowInvalid:
+        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        bad = np.zeros(len(col), dtype=bool)
+        _mark_uncastable(col, 0, bad)
+        values = pc.cast(pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), col), pa.float64())
+    else:
+        bad = None
+    finite = pc.fill_null(pc.is_finite(values), True)
+    if not pc.all(finite).as_py():
+        nonfinite = ~_np_bool(finite)
+        bad = nonfinite if bad is None else bad | nonfinite
+        values = pc.if_else(pa.array(nonfinite), pa.scalar(None, pa.float64()), values)
+    return values, bad
+
+
+def _mark_uncastable(col: pa.Array, offset: int, bad: np.ndarray):
+    """Set bad[offset + i] for every entry of `col` that the float cast rejects."""
+    try:
+        pc.cast(col, pa.float64())
+        return
+    except pa.ArrowInvalid:
+        if len(col) == 1:
+            bad[offset] = True
+            return
+    half = len(col) // 2
+    _mark_uncastable(col.slice(0, half), offset, bad)
+    _mark_uncastable(col.slice(half), offset + half, bad)
