@@ -40,7 +40,7 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[bench]"
-	$(BIN)/dephn bench --out benchmarks
+	$(BIN)/dephn bench --peers --out benchmarks
 
 clean-cache:
 	rm -rf data/cache

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "dephn.experiments.commands",
     "dephn.study.commands",
     "dephn.report_commands",
+    "dephn.bench.commands",
 )
 
 

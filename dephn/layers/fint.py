@@ -25,7 +25,11 @@ class FieldInteraction(nn.Module):
 
     def forward(self, v0: torch.Tensor) -> torch.Tensor:
         v = v0                                                          # (B, F, d)
+        if self.n_layers == 0:
+            return v
+        # W_l V_0 depends on V_0 only: every layer's mix in one matmul
+        b, f, d = v0.shape
+        mixed = (self.W.reshape(-1, f) @ v0).view(b, self.n_layers, f, d)   # (B, L, F, d)
         for l in range(self.n_layers):
-            mixed = torch.matmul(self.W[l], v0)                         # (B, F, d)
-            v = v * mixed + self.u[l].unsqueeze(-1) * v                 # (B, F, d)
+            v = v * (mixed[:, l] + self.u[l].unsqueeze(-1))             # (B, F, d)
         return v

@@ -2,7 +2,8 @@
 
 Each rank takes every world-th row of each global batch, DDP averages the gradients,
 so a step equals a single-process step on the global batch (up to the order of float sums,
-and to the virtual gradient's batch statistics, which each rank computes on its shard).
+and to batch statistics each rank computes on its shard: the virtual gradient's label
+correlations and, on CPU, BatchNorm's; on CUDA BatchNorm layers become SyncBatchNorm).
 """
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ def init_from_env(device_type: str = "cpu") -> DistContext:
 def wrap(model: torch.nn.Module, ctx: DistContext, device: torch.device) -> torch.nn.Module:
     if not ctx.enabled:
         return model
+    if device.type == "cuda":    # in place: the children are swapped, `model` stays the module trained
+        torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     ids = [device.index if device.index is not None else ctx.local_rank] if device.type == "cuda" else None
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
 

@@ -14,8 +14,9 @@ def test_table_covers_every_registered_model(tiny_spec, tiny_cfg):
 def test_shared_bottom_count_by_hand(tiny_spec, tiny_cfg):
     spec, cfg = tiny_spec(2), tiny_cfg(expert_hidden=(5,), tower_hidden=())
     n_in = spec.n_fields * cfg.embed_dim
+    bn = 2 * 5 if cfg.batch_norm else 0                                               # BN scale + shift
     expected = (sum(spec.vocab_sizes) * cfg.embed_dim + spec.n_dense * cfg.embed_dim  # embedding
-                + n_in * 5 + 5                                                        # bottom
+                + n_in * 5 + 5 + bn                                                   # bottom
                 + 2 * (5 + 1))                                                         # linear towers
     assert dict(parameter_table(spec, cfg))["shared_bottom"] == expected
     total, tables = count_parameters(build_model("shared_bottom", spec, cfg))
