@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml constraints-cpu.txt
 	else \
 	  $(BIN)/python -m pip install -q -c constraints-cpu.txt "$(TORCH_SPEC)"; \
 	fi
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
 	@touch $@
 
 study: setup
@@ -39,7 +39,6 @@ test-fast: setup
 	$(BIN)/python -m pytest -m "not browser and not notebooks and not slow"
 
 bench: setup
-	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e ".[bench]"
 	$(BIN)/dephn bench --peers --out benchmarks
 
 clean-cache:

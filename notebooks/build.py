@@ -36,11 +36,9 @@ def build(src: Path, checked_from: Path | None = None) -> Path:
         if executed is not None and CHECK in cell.source:
             match = [c for c in executed.cells if c.cell_type == "code" and c.source == cell.source]
             if match:
+                # nbval compares only cells that ran: keep the executed count with the outputs
                 cell.outputs = [o for o in match[0].outputs if o.get("output_type") != "display_data"]
-                for o in cell.outputs:
-                    o.pop("execution_count", None) if o.get("output_type") != "execute_result" else None
-                    if o.get("output_type") == "execute_result":
-                        o["execution_count"] = None
+                cell.execution_count = match[0].execution_count
     out = HERE / (src.stem + ".ipynb")
     nbformat.write(nb, out)
     return out
