@@ -16,8 +16,28 @@ def _check_choice(name, value, choices):
         raise DephnError(f"{name}={value!r} is not one of {sorted(choices)}")
 
 
+class StrictConfig:
+    """Dict round trip for config dataclasses; unknown keys are an error naming them."""
+
+    kind = "config"      # word used in the error message ("model", "training")
+
+    @classmethod
+    def from_dict(cls, d: dict | None):
+        d = dict(d or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise DephnError(f"unknown {cls.kind} option(s) {unknown}; known: {sorted(known)}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
 @dataclass
-class ModelConfig:
+class ModelConfig(StrictConfig):
+    kind = "model"
+
     # --- inputs -----------------------------------------------------------
     embed_dim: int = 16                 # d: embedding size of every field
     dense_mode: str = "vector"          # dense field -> "vector" (learned vector x value)
@@ -92,14 +112,4 @@ class ModelConfig:
         if not self.mappings:
             raise DephnError("mappings needs at least one explicit mapping")
 
-    @classmethod
-    def from_dict(cls, d: dict | None) -> "ModelConfig":
-        d = dict(d or {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise DephnError(f"unknown model option(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)

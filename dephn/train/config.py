@@ -1,14 +1,16 @@
 """Training hyper-parameters (the model config is dephn.config.ModelConfig)."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
+from ..config import StrictConfig
 from ..errors import DephnError
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(StrictConfig):
+    kind = "training"
+
     epochs: int = 3                       # passes over the training split
     batch_size: int = 1024                # rows per optimisation step (global, over all processes)
     lr: float = 1e-3                      # Adam learning rate of dense parameters
@@ -38,15 +40,3 @@ class TrainConfig:
             raise DephnError(f"precision={self.precision!r}: expected auto, fp32 or bf16")
         if self.patience < 0:
             raise DephnError("patience must be >= 0")
-
-    @classmethod
-    def from_dict(cls, d: dict | None) -> "TrainConfig":
-        d = dict(d or {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise DephnError(f"unknown training option(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
