@@ -57,15 +57,15 @@ SMALL_MODELS = {"embed_dim": 8, "dnn_hidden": (64, 32), "expert_hidden": (32, 16
 
 PROFILES = {
     "smoke": Profile(
-        name="smoke", rows=6_000, seeds=(0, 1), epochs=1, batch_size=512,
+        name="smoke", rows=6_000, seeds=(0, 1), epochs=1, batch_size=512, lr=3e-3, sparse_lr=1e-2,
         vg=("add_sqrt/pearson", "mul_cos/cosine"),
         table1_models=("dnn", "mmoe", "mtphn"), table2_models=("dnn", "mmoe", "mtphn", "dephn"),
         model_options=SMALL_MODELS, real_rows=2_000,
         description="CI check: tiny data, 1 epoch, 2 seeds, 2 virtual-gradient settings"),
     "cpu": Profile(
-        name="cpu", rows=60_000, seeds=(0, 1, 2), epochs=2, batch_size=1024,
-        vg_models=("mmoe",), model_options=SMALL_MODELS, real_rows=30_000,
-        description="laptop: 60k embedded rows, 3 seeds, all 16 virtual-gradient settings on MMoE"),
+        name="cpu", rows=40_000, seeds=(0, 1, 2), epochs=2, batch_size=1024, lr=3e-3, sparse_lr=1e-2,
+        vg_models=("mmoe",), model_options=SMALL_MODELS, real_rows=15_000,
+        description="laptop: 40k embedded rows, 3 seeds, all 16 virtual-gradient settings on MMoE"),
     "paper": Profile(
         name="paper", rows=45_000_000, seeds=(0, 1, 2, 3, 4), epochs=5, batch_size=8192,
         device="auto", table1_dataset="aliccp", model_options={}, real_rows=None,
