@@ -20,6 +20,11 @@ class EncodedSplit:
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 
+    def head(self, n: int) -> "EncodedSplit":
+        """The first n rows (views, no copy)."""
+        return EncodedSplit(self.sparse[:n], self.dense[:n], self.labels[:n],
+                            {k: v[:n] for k, v in self.extras.items()})
+
 
 @dataclass
 class EncodedDataset:

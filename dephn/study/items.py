@@ -90,7 +90,7 @@ def activation_parts(study: Study, frame: pd.DataFrame, model="mtphn", label="D_
     out = []
     for rid, seed, dataset in runs[["run_id", "seed", "dataset"]].itertuples(index=False):
         data = study.dataset(dataset)
-        part = _head(data.split(split), rows)
+        part = data.split(split).head(rows)
         _, _, inter = predict(study.load_model(rid), part, keys=("public_logit/", "private_logit/"))
         for t in data.schema.tasks:
             pub, pri = np.abs(inter[f"public_logit/{t}"]).mean(), np.abs(inter[f"private_logit/{t}"]).mean()
@@ -145,7 +145,7 @@ def contributions(study: Study, run_id: str, split="test", rows=4096) -> dict[st
     """{task: (B, K, P)} each public expert x mapping's contribution to the task's public logit."""
     rec = study.record(run_id)
     data = study.dataset(rec["dataset"])
-    _, _, inter = predict(study.load_model(run_id), _head(data.split(split), rows), keys=("contrib/",))
+    _, _, inter = predict(study.load_model(run_id), data.split(split).head(rows), keys=("contrib/",))
     return {k.split("/", 1)[1]: v for k, v in inter.items()}
 
 
@@ -193,10 +193,6 @@ def activations(study: Study, frame: pd.DataFrame, split="test") -> tuple[np.nda
     return c, {m: {t: np.concatenate(v) for t, v in d.items()} for m, d in acts.items()}
 
 
-def _head(split, n):
-    from ..data.encoded import EncodedSplit
-    return EncodedSplit(split.sparse[:n], split.dense[:n], split.labels[:n],
-                        {k: v[:n] for k, v in split.extras.items()})
 
 
 # -- §IV-A: the artificial data sets -------------------------------------------------------------

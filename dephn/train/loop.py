@@ -162,7 +162,7 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
     budget = cfg.data_on_device_max_gb * 2**30 if device.type != "cpu" else float("inf")
     train_src = BatchSource.for_split(data.train, device, budget)
     probe = data.valid if len(data.valid) else data.train
-    probe_batch = BatchSource(_head(probe, PROBE_ROWS), device)._resident
+    probe_batch = BatchSource(probe.head(PROBE_ROWS), device)._resident
     rec = Recorder(tasks=tasks)
 
     best = (-math.inf, 0, None)   # (score, epoch, state)
@@ -247,10 +247,6 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
                      stopped=stopped, train_seconds=train_time,
                      samples_per_s=seen / max(train_time, 1e-9), device=str(device),
                      precision=precision, recorder=rec)
-
-
-def _head(split: EncodedSplit, n: int) -> EncodedSplit:
-    return EncodedSplit(split.sparse[:n], split.dense[:n], split.labels[:n])
 
 
 def _batch_mean(v: torch.Tensor, rows: int) -> np.ndarray:
