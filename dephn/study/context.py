@@ -25,7 +25,16 @@ from ..experiments.store import ResultsStore
 from ..experiments.sweep import run_sweep
 from .profiles import Profile, get_profile
 
-DEFAULT_ROOT = Path("outputs")
+def _default_root() -> Path:
+    """outputs/ of the checkout the package runs from (notebooks run with notebooks/ as their
+    working directory and must find what `dephn study` wrote), else ./outputs."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir():
+        return root / "outputs"
+    return Path("outputs")
+
+
+DEFAULT_ROOT = _default_root()
 STANDINS = {"aliccp": aliccp_standin, "wechat": wechat_standin}
 
 
