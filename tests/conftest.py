@@ -68,6 +68,17 @@ class TinyModel(nn.Module):
                            intermediates={f"gates/{t}": g[i] for i, t in enumerate(self.tasks)})
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Run a test on one torch thread (restored afterwards): tiny tensors gain nothing from
+    intra-op threads, and on a busy 2-core machine two spinning threads cost several times
+    the CPU time. Folders of small-tensor tests use it autouse."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_cache(tmp_path_factory):
     """Processed data of the whole session goes to a temporary cache (children inherit it)."""

@@ -106,13 +106,8 @@ def train_steps(model: nn.Module, batch: Batch, steps: int, lr: float = 1e-2) ->
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny tensors gain nothing from intra-op threads, and on a busy 2-core machine two
-    # spinning threads per process cost several times the CPU time
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_torch_thread):
     yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
