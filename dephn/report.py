@@ -140,6 +140,12 @@ class FigureItem:
     problem: str | None = None
 
 
+def _entry_text(e: dict) -> dict:
+    """The name, title, caption and source every index entry (figure or table) carries."""
+    return {"name": str(e["name"]), "title": str(e.get("title") or e["name"]),
+            "caption": str(e.get("caption") or ""), "source": str(e.get("source") or "")}
+
+
 def _load_figures(root: Path, problems: _Problems) -> list[FigureItem] | None:
     folder = root / "figures"
     entries = _index_entries(folder / "index.json", problems)
@@ -147,8 +153,7 @@ def _load_figures(root: Path, problems: _Problems) -> list[FigureItem] | None:
         return None
     items = []
     for e in entries:
-        item = FigureItem(name=str(e["name"]), title=str(e.get("title") or e["name"]),
-                          caption=str(e.get("caption") or ""), source=str(e.get("source") or ""))
+        item = FigureItem(**_entry_text(e))
         path = _find_file(root, folder, e, "files", ".json")
         if path is not None:
             try:
@@ -189,8 +194,7 @@ def _load_tables(root: Path, problems: _Problems) -> list[TableItem] | None:
         return None
     items = []
     for e in entries:
-        item = TableItem(name=str(e["name"]), title=str(e.get("title") or e["name"]),
-                         caption=str(e.get("caption") or ""), source=str(e.get("source") or ""))
+        item = TableItem(**_entry_text(e))
         path = _find_file(root, folder, e, "file", ".csv")
         if path is None:
             item.problem = "no CSV file"

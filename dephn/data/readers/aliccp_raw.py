@@ -217,9 +217,7 @@ class RawAliCCPReader(Reader):
             n_rows += len(frame)
             if len(frame):
                 yield frame
-        if n_rows == 0:
-            raise DataError(f"no usable rows ({self.skipped_lines} bad lines skipped)" if self.skipped_lines
-                            else "empty file: expected sample lines", path=self.path)
+        _require_rows(n_rows, self.skipped_lines, self.path)
 
 
 class EsmmTextReader(Reader):
@@ -269,6 +267,11 @@ class EsmmTextReader(Reader):
             n_rows += len(frame)
             if len(frame):
                 yield frame
-        if n_rows == 0:
-            raise DataError(f"no usable rows ({self.skipped_lines} bad lines skipped)" if self.skipped_lines
-                            else "empty file: expected sample lines", path=self.path)
+        _require_rows(n_rows, self.skipped_lines, self.path)
+
+
+def _require_rows(n_rows: int, skipped: int, path) -> None:
+    """A file that yielded no row is an error, telling a skipped-everything file from an empty one."""
+    if n_rows == 0:
+        raise DataError(f"no usable rows ({skipped} bad lines skipped)" if skipped
+                        else "empty file: expected sample lines", path=path)
