@@ -12,6 +12,7 @@ from ..data.encoded import EncodedDataset
 from ..models import build_model
 from ..train.loop import fit
 from ..train.seed import set_seed
+from .flops import training_step_gflop
 from .measure import EpochTime, Measurement, auc_by_task, peak_gpu_mib
 from .plan import BenchConfig, Entry, model_config
 
@@ -27,6 +28,7 @@ def train_ours(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurem
     generator = set_seed(cfg.seed)
     model = build_model(entry.model, data.feature_spec, model_config(entry))
     tcfg = cfg.train_config()
+    gflop = training_step_gflop(model, data.train, data.feature_spec.tasks, tcfg.batch_size)
     result = fit(model, data, tcfg, generator=generator, desc=entry.name)
     rows = result.recorder.epochs
     epochs = cumulative_to_epochs([r["seconds"] for r in rows], len(data.train), tcfg.batch_size)
@@ -35,6 +37,7 @@ def train_ours(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurem
         test_auc=auc_by_task(result.test), valid_auc=auc_by_task(result.valid),
         selected_epoch=result.best_epoch, device=result.device, precision=result.precision,
         parameters=sum(p.numel() for p in model.parameters()), peak_gpu_mib=peak_gpu_mib(result.device),
+        gflop_per_step=gflop,
         notes=["dephn.train.fit: Adam (dense) + SparseAdam (fused embedding table), lr "
                f"{tcfg.lr:g}; data resident on the device"],
     )

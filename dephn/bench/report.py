@@ -41,6 +41,7 @@ class Summary:
     peak_rss_mib: float | None # highest RSS high-water mark over rounds
     peak_gpu_mib: float | None # highest CUDA allocation over rounds (CUDA only)
     baseline_rss_mib: float | None  # lowest worker RSS at start (interpreter + torch + dephn)
+    gflop_per_step: float | None  # matrix-product GFLOP of one training step (ours; None for peers)
     test_auc: dict[str, float] # per task, mean over rounds
     test_auc_range: dict[str, float]  # per task, max - min over rounds (0 when deterministic)
     selected_epochs: list[int] # epoch picked by valid AUC, per round
@@ -73,6 +74,7 @@ def summarize(runs: list[Measurement]) -> Summary:
         peak_rss_mib=_max_or_none(m.peak_rss_mib for m in runs),
         peak_gpu_mib=_max_or_none(m.peak_gpu_mib for m in runs),
         baseline_rss_mib=min((m.baseline_rss_mib for m in runs if m.baseline_rss_mib is not None), default=None),
+        gflop_per_step=first.gflop_per_step,
         test_auc={t: float(np.mean(v)) for t, v in aucs.items()},
         test_auc_range={t: float(np.max(v) - np.min(v)) for t, v in aucs.items()},
         selected_epochs=[m.selected_epoch for m in runs], parameters=first.parameters,
@@ -141,17 +143,35 @@ def _fmt(v, spec: str, none: str = "–") -> str:
 
 def results_table(summaries: list[Summary], tasks: list[str]) -> str:
     gpu = any(s.peak_gpu_mib is not None for s in summaries)
-    head = (["model", "library", "rows/s (best epoch)", "rows/s (all epochs)", "step ms", "peak RSS MiB"] +
+    head = (["model", "library", "rows/s (best epoch)", "rows/s (all epochs)", "step ms", "GFLOP/step",
+             "peak RSS MiB"] +
             (["peak GPU MiB"] if gpu else []) + [f"test AUC {t}" for t in tasks])
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(head) - 2)) + "|"]
     for s in summaries:
         row = [s.name, s.library, _fmt(s.rows_per_s, ",.0f"), _fmt(s.rows_per_s_mean, ",.0f"),
-               _fmt(s.step_ms, ".1f"), _fmt(s.peak_rss_mib, ",.0f")]
+               _fmt(s.step_ms, ".1f"), _fmt(s.gflop_per_step, ".2f"), _fmt(s.peak_rss_mib, ",.0f")]
         if gpu:
             row.append(_fmt(s.peak_gpu_mib, ",.0f"))
         row += [_fmt(s.test_auc.get(t), ".4f") for t in tasks]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
+
+
+def work_note(summaries: dict[str, Summary], num: str = "dephn+vg", den: str = "mmoe") -> str | None:
+    """How much more matrix-product work `num` does per step than `den`, beside its time ratio.
+
+    The work ratio is the time ratio to expect if both ran their products at the same speed;
+    a time ratio below it means `num` runs its arithmetic faster than `den` does."""
+    a, b = summaries.get(num), summaries.get(den)
+    if a is None or b is None or not a.gflop_per_step or not b.gflop_per_step:
+        return None
+    work, time = a.gflop_per_step / b.gflop_per_step, a.step_ms / b.step_ms
+    speed = lambda s: s.gflop_per_step / s.step_ms  # noqa: E731  GFLOP/ms = TFLOP/s
+    return (f"Work per step: `{num}` does {a.gflop_per_step:.2f} GFLOP of matrix products per training step "
+            f"(forward + backward, counted by `torch.utils.flop_counter`), `{den}` {b.gflop_per_step:.2f}: "
+            f"{work:.2f}x the work, against {time:.2f}x the step time. Matrix-product throughput: "
+            f"`{num}` {1000 * speed(a):.0f} GFLOP/s, `{den}` {1000 * speed(b):.0f} GFLOP/s (time spent "
+            "outside products, e.g. embeddings and the optimizer, included).")
 
 
 def checks_table(items: list[Check]) -> str:
@@ -198,6 +218,7 @@ def render_section(context: dict, summaries: list[Summary], items: list[Check]) 
         "",
         results_table(summaries, d["tasks"]), "",
         checks_table(items), "",
+        *([note, ""] if (note := work_note({s.name: s for s in summaries})) else []),
         READING, "",
     ]
     if context.get("remarks"):

@@ -11,7 +11,8 @@ from .mlp import ACTIVATIONS
 
 
 class ExpertGroup(nn.Module):
-    """K independent experts, each `MLP(in_dim, hidden)`, computed together: (B, in) -> (B, K, h).
+    """K independent experts, each `MLP(in_dim, hidden)`, computed together: (B, in) -> (B, K, h),
+    every expert reading the same input; or (B, K, in) -> (B, K, h), expert k reading x[:, k].
 
     The same function (and parameter count) as K separate MLPs, but as one wide Linear for
     the first layer (every expert reads the same input) and one batched matmul per later
@@ -51,8 +52,15 @@ class ExpertGroup(nn.Module):
         return self.drop(self.act(h))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b = x.shape[0]
-        h = self.first(x).view(b, self.n_experts, -1).transpose(0, 1)   # (K, B, h_0)
+        b, k = x.shape[0], self.n_experts
+        if x.dim() == 2:                                               # one input for all
+            h = self.first(x).view(b, k, -1).transpose(0, 1)           # (K, B, h_0)
+        else:                                                          # x (B, K, in): one each
+            if x.shape[1] != k:
+                raise ValueError(f"expected one input per expert, (B, {k}, in), got {tuple(x.shape)}")
+            w = self.first.weight.view(k, -1, x.shape[-1])             # (K, h_0, in)
+            h = torch.baddbmm(self.first.bias.view(k, 1, -1), x.transpose(0, 1),
+                              w.transpose(1, 2))                       # (K, B, h_0)
         h = self._finish(h, 0)
         for i, (w, bias) in enumerate(zip(self.weights, self.biases), start=1):
             h = self._finish(torch.baddbmm(bias, h, w), i)             # (K, B, h_i)

@@ -13,23 +13,38 @@ class FieldInteraction(nn.Module):
     W_l V_0 mixes the fields (each output field is a learned combination of all input
     fields); the Hadamard product with V_{l-1} raises the interaction order by one per
     layer; u_l is a per-field residual scale, initialised to 1 so that a fresh layer
-    passes V_{l-1} through. (B, F, d) -> (B, F, d).
+    passes V_{l-1} through.
+
+    copies=None: one stack of layers, (B, F, d) -> (B, F, d); W (L, F, F), u (L, F).
+    copies=C: C independent stacks over the same V_0 (e.g. one private copy per task),
+    (B, F, d) -> (B, C, F, d); W (C, L, F, F), u (C, L, F). The C copies are computed
+    together, the same function as C separate layers.
+
+    Computed field-major, V_0 as one (F, B*d) matrix: every layer's mix of every copy is
+    then a single plain matmul (C*L*F, F) @ (F, B*d) instead of B small ones, and the
+    element-wise steps run over contiguous rows. The output is a view in that layout.
     """
 
-    def __init__(self, n_fields: int, layers: int):
+    def __init__(self, n_fields: int, layers: int, copies: int | None = None):
         super().__init__()
-        self.W = nn.Parameter(torch.empty(layers, n_fields, n_fields))  # (L, F, F)
-        self.u = nn.Parameter(torch.ones(layers, n_fields))             # (L, F)
+        if copies is not None and copies < 1:
+            raise ValueError(f"copies must be >= 1 or None, got {copies}")
+        lead = () if copies is None else (int(copies),)
+        self.W = nn.Parameter(torch.empty(*lead, layers, n_fields, n_fields))  # ([C,] L, F, F)
+        self.u = nn.Parameter(torch.ones(*lead, layers, n_fields))             # ([C,] L, F)
         nn.init.uniform_(self.W, -1 / math.sqrt(n_fields), 1 / math.sqrt(n_fields))
-        self.n_layers = int(layers)
+        self.n_layers, self.copies = int(layers), copies
 
     def forward(self, v0: torch.Tensor) -> torch.Tensor:
-        v = v0                                                          # (B, F, d)
-        if self.n_layers == 0:
-            return v
-        # W_l V_0 depends on V_0 only: every layer's mix in one matmul
         b, f, d = v0.shape
-        mixed = (self.W.reshape(-1, f) @ v0).view(b, self.n_layers, f, d)   # (B, L, F, d)
-        for l in range(self.n_layers):
-            v = v * (mixed[:, l] + self.u[l].unsqueeze(-1))             # (B, F, d)
-        return v
+        c = self.copies or 1
+        x0 = v0.transpose(0, 1).reshape(f, b * d)                        # (F, B*d)
+        v = x0.expand(c, f, b * d)                                       # (C, F, B*d)
+        if self.n_layers:
+            # W_l V_0 depends on V_0 only: every layer's (and copy's) mix in one matmul
+            mixed = (self.W.reshape(-1, f) @ x0).view(c, self.n_layers, f, b * d)  # (C, L, F, B*d)
+            u = self.u.reshape(c, self.n_layers, f, 1)                   # (C, L, F, 1)
+            for l, m in enumerate(mixed.unbind(1)):                      # m (C, F, B*d)
+                v = v * (m + u[:, l])                                    # (C, F, B*d)
+        out = v.view(c, f, b, d).permute(2, 0, 1, 3)                     # (B, C, F, d) view
+        return out[:, 0] if self.copies is None else out

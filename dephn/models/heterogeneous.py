@@ -30,7 +30,7 @@ from torch import nn
 
 from ..config import ModelConfig
 from ..layers import CrossNetwork, FieldInteraction, FieldSelfAttention, SoftSelectionGate
-from .common import make_experts, make_mlp
+from .common import make_experts
 
 STRUCTURES = ("dnn", "cross", "field")
 
@@ -74,28 +74,43 @@ class CrossExpert(nn.Module):
 
     The projection is linear (no activation): DCN itself reads its cross output with a
     linear layer, and the expert's output is read linearly again by a gate and a tower.
+    copies=C: C independent Cross experts over the same input, (B, F, d) -> (B, C, h). They
+    stay separate networks: at these widths C plain matmuls beat one batched matmul on CPU.
     """
 
-    def __init__(self, n_fields: int, dim: int, cfg: ModelConfig):
+    def __init__(self, n_fields: int, dim: int, cfg: ModelConfig, copies: int | None = None):
         super().__init__()
-        self.cross = CrossNetwork(n_fields * dim, cfg.cross_layers, cfg.cross_version,
-                                   cfg.cross_rank)
-        self.proj = nn.Linear(n_fields * dim, cfg.expert_hidden[-1])
+        self.copies = copies
+        n = n_fields * dim
+        self.cross = nn.ModuleList(CrossNetwork(n, cfg.cross_layers, cfg.cross_version, cfg.cross_rank)
+                                   for _ in range(copies or 1))
+        self.proj = nn.ModuleList(nn.Linear(n, cfg.expert_hidden[-1]) for _ in range(copies or 1))
 
     def forward(self, e: torch.Tensor) -> torch.Tensor:
-        return self.proj(self.cross(e.flatten(1)))                     # (B, h)
+        x0 = e.flatten(1)                                              # (B, F*d)
+        out = [proj(cross(x0)) for cross, proj in zip(self.cross, self.proj)]  # C x (B, h)
+        return out[0] if self.copies is None else torch.stack(out, dim=1)      # (B, [C,] h)
 
 
 class FieldExpert(nn.Module):
-    """Vector-wise field interactions (FINT) followed by an MLP, as in FINT: (B, F, d) -> (B, h)."""
+    """Vector-wise field interactions (FINT) followed by an MLP, as in FINT: (B, F, d) -> (B, h).
 
-    def __init__(self, n_fields: int, dim: int, cfg: ModelConfig):
+    copies=C: C independent Field experts over the same input (one private copy per task),
+    computed together, (B, F, d) -> (B, C, h): one batched FINT (`FieldInteraction(copies=C)`)
+    and one `ExpertGroup` whose expert c reads copy c's interactions.
+    """
+
+    def __init__(self, n_fields: int, dim: int, cfg: ModelConfig, copies: int | None = None):
         super().__init__()
-        self.fint = FieldInteraction(n_fields, cfg.fint_layers)
-        self.mlp = make_mlp(n_fields * dim, cfg.expert_hidden, cfg)
+        self.copies = copies
+        self.fint = FieldInteraction(n_fields, cfg.fint_layers, copies=copies)
+        self.mlp = make_experts(copies or 1, n_fields * dim, cfg)
 
     def forward(self, e: torch.Tensor) -> torch.Tensor:
-        return self.mlp(self.fint(e).flatten(1))                       # (B, h)
+        v = self.fint(e)                                               # (B, [C,] F, d)
+        if self.copies is None:
+            return self.mlp(v.flatten(1))[:, 0]                        # (B, h)
+        return self.mlp(v.flatten(2))                                  # (B, C, h)
 
 
 # the explicit-interaction experts; DNN experts (implicit interactions) are an ExpertGroup
@@ -115,8 +130,8 @@ class ParallelHeterogeneousLayers(nn.Module):
     Each expert reads the SSG output of its own structure; public experts are computed once,
     private ones once per task. Modules: `public_dnn` (ExpertGroup of the public DNN experts or
     None), `public_other` (Cross / Field, in `public_kinds` order), `private_dnn` (ExpertGroup
-    with one DNN expert per task, expert t = task t's, or None), `private_other[t]` (task t's
-    Cross / Field experts).
+    with one DNN expert per task, expert t = task t's, or None), `private_other` (one module
+    per private Cross / Field kind, holding every task's copy: copy t = task t's).
     """
 
     def __init__(self, n_fields: int, n_tasks: int, cfg: ModelConfig):
@@ -132,10 +147,10 @@ class ParallelHeterogeneousLayers(nn.Module):
         self.private_dnn = make_experts(n_tasks, n_in, cfg) if "dnn" in self.private_kinds else None
         self.public_other_kinds = tuple(k for k in self.public_kinds if k != "dnn")
         self.private_other_kinds = tuple(k for k in self.private_kinds if k != "dnn")
-        make = lambda kind: EXPERTS[kind](n_fields, cfg.embed_dim, cfg)  # noqa: E731
-        self.public_other = nn.ModuleList(make(k) for k in self.public_other_kinds)
+        self.public_other = nn.ModuleList(
+            EXPERTS[k](n_fields, cfg.embed_dim, cfg) for k in self.public_other_kinds)
         self.private_other = nn.ModuleList(
-            nn.ModuleList(make(k) for k in self.private_other_kinds) for _ in range(n_tasks))
+            EXPERTS[k](n_fields, cfg.embed_dim, cfg, copies=n_tasks) for k in self.private_other_kinds)
 
     def forward(self, e: torch.Tensor) -> HeterogeneousOutput:
         e_sg = self.ssg(e)                                             # structure -> (B, F, d)
@@ -148,9 +163,9 @@ class ParallelHeterogeneousLayers(nn.Module):
         if self.private_dnn is not None:
             private.append(self.private_dnn(e_sg["dnn"].flatten(1)).unsqueeze(2))  # (B, T, 1, h)
         if self.private_other_kinds:
-            private.append(torch.stack([
-                torch.stack([x(e_sg[k]) for x, k in zip(experts, self.private_other_kinds)], dim=1)
-                for experts in self.private_other], dim=1))            # (B, T, K_other, h)
+            private.append(torch.stack([x(e_sg[k]) for x, k in zip(self.private_other,
+                                                                    self.private_other_kinds)],
+                                       dim=2))                         # (B, T, K_other, h)
         private = (torch.cat(private, dim=2) if private                # (B, T, K_pri, h)
                    else e.new_zeros(e.shape[0], self.n_tasks, 0, self.out_dim))
         return HeterogeneousOutput(torch.cat(public, dim=1), private, self.ssg.vectors())  # (B, K_pub, h)

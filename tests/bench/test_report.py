@@ -155,3 +155,16 @@ def test_rerender_rebuilds_section_and_json_from_the_measurements(tmp_path):
     assert "| mmoe | lib 1 | 2,000 |" in text                    # best epoch over both rounds: 1000 rows / 0.5 s
     d = json.loads((tmp_path / "train_results.json").read_text())
     assert d["remarks"] == ["the load doubled in round 2"] and len(d["measurements"]) == 3
+
+
+def test_work_note_sets_the_work_ratio_beside_the_time_ratio():
+    from dephn.bench.report import work_note
+
+    s = summaries(**{"mmoe": [0.5], "dephn+vg": [2.0]})               # 50 ms vs 200 ms per step: 4x the time
+    assert work_note(s) is None                                       # no counts, no note
+    s["mmoe"].gflop_per_step, s["dephn+vg"].gflop_per_step = 1.0, 5.0
+    note = work_note(s)
+    assert "5.00x the work, against 4.00x the step time" in note
+    assert "`dephn+vg` 25 GFLOP/s, `mmoe` 20 GFLOP/s" in note
+    assert note in render_section(_context(), list(s.values()), checks(s))
+    assert "| 5.00 |" in results_table(list(s.values()), ["a", "b"])

@@ -55,3 +55,15 @@ def test_batch_norm_is_per_expert_unit():
 def test_needs_a_width():
     with pytest.raises(ValueError):
         ExpertGroup(2, 3, ())
+
+
+def test_one_input_per_expert_equals_each_mlp_on_its_own_input():
+    torch.manual_seed(0)
+    group = ExpertGroup(3, in_dim=7, hidden=(6, 4))
+    x = torch.randn(10, 3, 7)
+    out = group(x)
+    assert out.shape == (10, 3, 4)
+    for k in range(3):
+        torch.testing.assert_close(out[:, k], _as_mlp(group, k)(x[:, k]))
+    with pytest.raises(ValueError, match="one input per expert"):
+        group(torch.randn(10, 2, 7))

@@ -33,3 +33,39 @@ def test_fresh_layer_is_residual_dominated_and_shape_kept():
     out = layer(v0)
     assert out.shape == (4, 5, 8)
     torch.testing.assert_close(out, v0, atol=1e-3, rtol=0.05)
+
+
+def _copy_of(stack: FieldInteraction, c: int) -> FieldInteraction:
+    """Copy c of a stacked layer as a plain one-copy layer (the reference)."""
+    one = FieldInteraction(stack.W.shape[-1], stack.n_layers)
+    with torch.no_grad():
+        one.W.copy_(stack.W[c])
+        one.u.copy_(stack.u[c])
+    return one
+
+
+def test_copies_equal_separate_layers_on_the_same_input():
+    torch.manual_seed(0)
+    stack = FieldInteraction(n_fields=4, layers=3, copies=3)
+    with torch.no_grad():
+        stack.u.uniform_(0.5, 1.5)                       # copies differ in u as well as in W
+    assert stack.W.shape == (3, 3, 4, 4) and stack.u.shape == (3, 3, 4)
+    v0 = torch.randn(5, 4, 6)
+    out = stack(v0)
+    assert out.shape == (5, 3, 4, 6)
+    for c in range(3):
+        torch.testing.assert_close(out[:, c], _copy_of(stack, c)(v0))
+
+
+def test_copies_get_only_their_own_gradient():
+    torch.manual_seed(0)
+    stack = FieldInteraction(n_fields=3, layers=2, copies=2)
+    stack(torch.randn(4, 3, 5))[:, 1].square().sum().backward()
+    assert stack.W.grad[0].abs().sum() == 0 and stack.u.grad[0].abs().sum() == 0
+    assert stack.W.grad[1].abs().sum() > 0 and stack.u.grad[1].abs().sum() > 0
+
+
+def test_zero_layers_pass_the_input_through():
+    v0 = torch.randn(2, 3, 4)
+    assert torch.equal(FieldInteraction(3, 0)(v0), v0)
+    assert torch.equal(FieldInteraction(3, 0, copies=2)(v0), v0.unsqueeze(1).expand(2, 2, 3, 4))

@@ -67,6 +67,32 @@ def test_each_expert_maps_fields_to_common_width(expert, version):
     assert all(p.grad is not None for p in x.parameters())
 
 
+@pytest.mark.parametrize("expert", [CrossExpert, FieldExpert])
+def test_copies_of_an_expert_equal_separate_experts(expert):
+    torch.manual_seed(5)
+    cfg = _cfg(batch_norm=False)                 # BN statistics are per batch: compare pure functions
+    stack = expert(F, D, cfg, copies=3)
+    e = torch.randn(B, F, D)
+    out = stack(e)
+    assert out.shape == (B, 3, 8)
+    for c in range(3):
+        one = expert(F, D, cfg)
+        with torch.no_grad():
+            if expert is CrossExpert:
+                one.cross[0].load_state_dict(stack.cross[c].state_dict())
+                one.proj[0].load_state_dict(stack.proj[c].state_dict())
+            else:
+                one.fint.W.copy_(stack.fint.W[c])
+                one.fint.u.copy_(stack.fint.u[c])
+                h0 = cfg.expert_hidden[0]
+                one.mlp.first.weight.copy_(stack.mlp.first.weight[c * h0:(c + 1) * h0])
+                one.mlp.first.bias.copy_(stack.mlp.first.bias[c * h0:(c + 1) * h0])
+                for w1, w3, b1, b3 in zip(one.mlp.weights, stack.mlp.weights, one.mlp.biases, stack.mlp.biases):
+                    w1.copy_(w3[c:c + 1])
+                    b1.copy_(b3[c:c + 1])
+        torch.testing.assert_close(out[:, c], one(e))
+
+
 @pytest.mark.parametrize("setting", ["D_pub,C&F_pri", "D_pub,C&F_pub", "D_pri,C&F_pub"])
 @pytest.mark.parametrize("n_tasks", [2, 3])
 def test_layers_shapes(setting, n_tasks):

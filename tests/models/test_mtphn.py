@@ -59,9 +59,14 @@ def test_private_experts_feed_only_their_task(setting):
     if setting == "D_pri,C&F_pub":  # one DNN expert per task in a group: rows of its first layer
         grad = model.phl.private_dnn.first.weight.grad.view(2, 16, -1)  # (T, h_0, in)
         own, other = [grad[0]], [grad[1]]
-    else:
-        own = [p.grad for p in model.phl.private_other[0].parameters()]
-        other = [p.grad for p in model.phl.private_other[1].parameters()]
+    else:  # private_other = (Cross, Field), each holding one copy per task
+        cross, field = model.phl.private_other
+
+        def task_grads(t):
+            first = field.mlp.first.weight.grad.view(2, -1, field.mlp.first.in_features)  # (T, h_0, in)
+            return ([p.grad for p in cross.cross[t].parameters()] + [p.grad for p in cross.proj[t].parameters()]
+                    + [field.fint.W.grad[t], field.fint.u.grad[t], first[t]])
+        own, other = task_grads(0), task_grads(1)
     assert any(g is not None and g.abs().sum() > 0 for g in own)
     assert all(g is None or g.abs().sum() == 0 for g in other)
 

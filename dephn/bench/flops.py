@@ -1,0 +1,36 @@
+"""The matrix-product work of one training step, counted rather than timed.
+
+`torch.utils.flop_counter.FlopCounterMode` counts the floating-point operations of the matrix
+products (mm, addmm, bmm, baddbmm, the products inside einsum, attention kernels) of a forward
+and backward pass. Element-wise work (activations, normalisation, softmax, the optimizer
+update) and embedding look-ups are not counted. The ratio of two models' counts is the step-time
+ratio to expect if both spent all their time in matrix products at the same speed: a floor
+that faster kernels do not move, unlike the time ratio.
+"""
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from ..data.encoded import EncodedSplit
+from ..train.batches import BatchSource
+from ..train.loop import task_losses
+
+
+def training_step_gflop(model: nn.Module, split: EncodedSplit, tasks, batch_size: int,
+                        device: torch.device | str = "cpu") -> float:
+    """GFLOP of one training step (forward + backward, matrix products) on the split's first batch.
+
+    Counted on a copy of the model and with the random state restored afterwards, so the
+    model's parameters, batch-norm statistics and gradients and the training run's random
+    draws are left exactly as they were: training results do not depend on counting.
+    """
+    probe = copy.deepcopy(model).to(device).train()
+    batch = next(BatchSource(split.head(batch_size), torch.device(device)).batches(batch_size))
+    with torch.random.fork_rng(devices=[]), FlopCounterMode(display=False) as counter:  # dropout draws stay private
+        out = probe(batch.sparse, batch.dense, batch.labels)
+        task_losses(out, batch.labels, tasks).sum().backward()
+    return counter.get_total_flops() / 1e9
