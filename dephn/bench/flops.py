@@ -10,6 +10,7 @@ that faster kernels do not move, unlike the time ratio.
 from __future__ import annotations
 
 import copy
+from typing import Callable
 
 import torch
 from torch import nn
@@ -20,17 +21,28 @@ from ..train.batches import BatchSource
 from ..train.loop import task_losses
 
 
-def training_step_gflop(model: nn.Module, split: EncodedSplit, tasks, batch_size: int,
-                        device: torch.device | str = "cpu") -> float:
-    """GFLOP of one training step (forward + backward, matrix products) on the split's first batch.
+def step_gflop(model: nn.Module, step: Callable[[nn.Module], torch.Tensor]) -> float:
+    """GFLOP of the matrix products of `step(copy)`, which runs a forward pass on a copy of the
+    model and returns the loss; the backward pass of that loss is counted too.
 
     Counted on a copy of the model and with the random state restored afterwards, so the
     model's parameters, batch-norm statistics and gradients and the training run's random
     draws are left exactly as they were: training results do not depend on counting.
     """
-    probe = copy.deepcopy(model).to(device).train()
-    batch = next(BatchSource(split.head(batch_size), torch.device(device)).batches(batch_size))
+    probe = copy.deepcopy(model).train()
     with torch.random.fork_rng(devices=[]), FlopCounterMode(display=False) as counter:  # dropout draws stay private
-        out = probe(batch.sparse, batch.dense, batch.labels)
-        task_losses(out, batch.labels, tasks).sum().backward()
+        step(probe).backward()
     return counter.get_total_flops() / 1e9
+
+
+def training_step_gflop(model: nn.Module, split: EncodedSplit, tasks, batch_size: int,
+                        device: torch.device | str = "cpu") -> float:
+    """GFLOP of one training step (forward + backward, matrix products) of one of our models
+    on the split's first batch, with the loss `dephn.train.fit` minimises."""
+    batch = next(BatchSource(split.head(batch_size), torch.device(device)).batches(batch_size))
+
+    def step(m: nn.Module) -> torch.Tensor:
+        out = m.to(device)(batch.sparse, batch.dense, batch.labels)
+        return task_losses(out, batch.labels, tasks).sum()
+
+    return step_gflop(model, step)

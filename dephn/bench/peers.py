@@ -33,6 +33,7 @@ from ..data.encoded import EncodedDataset, EncodedSplit
 from ..errors import DephnError
 from ..train.device import resolve_device
 from ..train.seed import set_seed
+from .flops import step_gflop
 from .measure import EpochClock, Measurement, auc_by_task, epoch_times, peak_gpu_mib, probs_metrics, select_epoch
 from .plan import BENCH_MODEL_OPTIONS, PEER_LIBRARIES, BenchConfig, Entry, model_config
 
@@ -79,16 +80,22 @@ def _sizes(entry_name: str) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
     return mcfg.embed_dim, mcfg.expert_hidden, mcfg.tower_hidden
 
 
+def _probs_loss(probs: torch.Tensor, labels: np.ndarray) -> torch.Tensor:
+    """Summed binary cross-entropy of (B, T) probabilities: the peers' training loss."""
+    y = torch.as_tensor(labels, dtype=torch.float32, device=probs.device)
+    return torch.nn.functional.binary_cross_entropy(probs.float(), y, reduction="none").mean(0).sum()
+
+
 def _measurement(entry: Entry, data: EncodedDataset, cfg: BenchConfig, clock: EpochClock,
                  valid: list[dict], test: list[dict], device: torch.device, model: torch.nn.Module,
-                 notes: list[str]) -> Measurement:
+                 notes: list[str], gflop: float | None = None) -> Measurement:
     epoch, v, t = select_epoch(valid, test)
     return Measurement(
         name=entry.name, kind="peer", library=library_version(entry.model),
         epochs=epoch_times(clock.seconds, len(data.train), cfg.batch_size),
         test_auc=auc_by_task(t), valid_auc=auc_by_task(v), selected_epoch=epoch,
         device=str(device), precision="fp32", parameters=sum(p.numel() for p in model.parameters()),
-        peak_gpu_mib=peak_gpu_mib(device), notes=notes)
+        peak_gpu_mib=peak_gpu_mib(device), gflop_per_step=gflop, notes=notes)
 
 
 # -- torch-rechub ------------------------------------------------------------------
@@ -126,6 +133,8 @@ def train_rechub(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measur
                  tower_params_list=[{"dims": list(towers)} for _ in tasks])
     x = {s: field_columns(getattr(data, s), data) for s in ("train", "valid", "test")}
     y = {s: labels_of(getattr(data, s)) for s in ("train", "valid", "test")}
+    first = {k: torch.from_numpy(v[:cfg.batch_size]) for k, v in x["train"].items()}
+    gflop = step_gflop(model, lambda m: _probs_loss(m(first), y["train"][:cfg.batch_size]))
     with tempfile.TemporaryDirectory() as model_path:    # the trainer wants a folder it never uses here
         trainer = MTLTrainer(model, task_types=["classification"] * len(tasks),
                              optimizer_params={"lr": cfg.lr, "weight_decay": 0.0},
@@ -139,7 +148,7 @@ def train_rechub(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measur
             clock.stop()
             valid.append(probs_metrics(y["valid"], _rechub_predict(model, x["valid"], device), tasks, "valid"))
             test.append(probs_metrics(y["test"], _rechub_predict(model, x["test"], device), tasks, "test"))
-    return _measurement(entry, data, cfg, clock, valid, test, device, model,
+    return _measurement(entry, data, cfg, clock, valid, test, device, model, gflop=gflop, notes=
                         ["torch-rechub MTLTrainer.train_one_epoch over its DataGenerator loader "
                          "(per-row dict Dataset); Adam over all parameters, no weight decay"])
 
@@ -197,6 +206,10 @@ def train_deepctr(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measu
     model.compile(torch.optim.Adam(model.parameters(), lr=cfg.lr), loss=["binary_crossentropy"] * len(tasks))
     x = {s: field_columns(getattr(data, s), data) for s in ("train", "valid", "test")}
     y = {s: labels_of(getattr(data, s)) for s in ("train", "valid", "test")}
+    # the input matrix its fit() builds: one column per feature, in the model's feature order
+    first = torch.from_numpy(np.stack([np.asarray(x["train"][f][:cfg.batch_size], dtype=np.float32)
+                                       for f in model.feature_index], axis=1)).to(device)
+    gflop = step_gflop(model, lambda m: _probs_loss(m(first), y["train"][:cfg.batch_size]))
     clock, valid, test = EpochClock(device), [], []
 
     class EpochTimer(Callback):
@@ -212,7 +225,7 @@ def train_deepctr(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measu
 
     model.fit(x["train"], y["train"], batch_size=cfg.batch_size, epochs=cfg.epochs, verbose=0,
               shuffle=True, callbacks=[EpochTimer()])
-    return _measurement(entry, data, cfg, clock, valid, test, device, model,
+    return _measurement(entry, data, cfg, clock, valid, test, device, model, gflop=gflop, notes=
                         ["DeepCTR-Torch MMOE.fit(verbose=0), timed per epoch by a callback; "
                          "Adam over all parameters, L2 terms 0, gate without hidden layer"])
 

@@ -3,7 +3,9 @@ import pytest
 import torch
 
 from dephn.bench import peers
-from dephn.bench.plan import Entry
+from dephn.bench.flops import training_step_gflop
+from dephn.bench.plan import Entry, model_config
+from dephn.models import build_model
 
 
 def test_field_columns_are_one_array_per_field(bench_data):
@@ -46,6 +48,11 @@ def test_peer_adapter_trains_and_reports_auc_per_task(name, bench_data, bench_cf
     assert set(m.test_auc) == set(bench_data.schema.tasks)
     assert all(0.5 < a <= 1.0 for a in m.test_auc.values())        # it learned something
     assert m.parameters > 16 * sum(bench_data.vocab_sizes)            # embedding 16 per id, plus the rest
+    # same sizes as our MMoE, so about the same matrix work per step (the inputs differ a little:
+    # the peers feed dense values raw, ours embeds each one)
+    ours = training_step_gflop(build_model("mmoe", bench_data.feature_spec, model_config(Entry("mmoe", "ours", "mmoe"))),
+                               bench_data.train, bench_data.feature_spec.tasks, bench_cfg.batch_size)
+    assert 0.5 * ours < m.gflop_per_step < 1.5 * ours
 
 
 def test_rechub_predictions_have_one_probability_per_task(bench_data, bench_cfg):
