@@ -38,6 +38,6 @@ def train_ours(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurem
         selected_epoch=result.best_epoch, device=result.device, precision=result.precision,
         parameters=sum(p.numel() for p in model.parameters()), peak_gpu_mib=peak_gpu_mib(result.device),
         gflop_per_step=gflop,
-        notes=["dephn.train.fit: Adam (dense) + SparseAdam (fused embedding table), lr "
+        notes=["dephn.train.fit: Adam (dense) + RowAdam (SparseAdam's rule; fused embedding table), lr "
                f"{tcfg.lr:g}; data resident on the device"],
     )

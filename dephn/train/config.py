@@ -14,7 +14,7 @@ class TrainConfig(StrictConfig):
     epochs: int = 3                       # passes over the training split
     batch_size: int = 1024                # rows per optimisation step (global, over all processes)
     lr: float = 1e-3                      # Adam learning rate of dense parameters
-    sparse_lr: float = 1e-3               # SparseAdam learning rate of embedding tables
+    sparse_lr: float = 1e-3               # learning rate of embedding tables (RowAdam: SparseAdam's rule)
     weight_decay: float = 0.0             # Adam weight decay of dense parameters
     task_weights: tuple[float, ...] | None = None  # per-task loss weights (None: all 1)
     patience: int = 2                     # early stopping: epochs without valid-AUC gain

@@ -1,7 +1,7 @@
 """Model-agnostic training and evaluation.
 
 The model owns no optimizer, device or loop: `fit` takes any registered model (forward
-`(sparse, dense, labels) -> ModelOutput`), trains it with Adam (+ SparseAdam for sparse
+`(sparse, dense, labels) -> ModelOutput`), trains it with Adam (+ SparseAdam's rule, as `RowAdam`, for sparse
 embedding tables), early-stops on validation AUC and restores the best epoch.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .device import autocast, resolve_device, resolve_precision
 from .distributed import DistContext, wrap
 from .metrics import mean_auc, task_metrics
 from .recorder import Recorder
+from .row_adam import RowAdam
 
 PROBE_ROWS = 4096          # rows of the validation split on which gates are read each epoch
 STUDY_PREFIXES = ("gates/", "ssg/", "snr/")
@@ -57,7 +58,7 @@ class TrainingDiverged(DephnError):
 # -- pieces ---------------------------------------------------------------------
 
 def sparse_parameters(model: nn.Module) -> list[nn.Parameter]:
-    """Weights of embedding tables that produce sparse gradients (trained by SparseAdam)."""
+    """Weights of embedding tables that produce sparse gradients (trained by `RowAdam`)."""
     return [m.weight for m in model.modules()
             if isinstance(m, (nn.Embedding, nn.EmbeddingBag)) and m.sparse]
 
@@ -70,7 +71,7 @@ def make_optimizers(model: nn.Module, cfg: TrainConfig) -> list[torch.optim.Opti
     if dense:
         opts.append(torch.optim.Adam(dense, lr=cfg.lr, weight_decay=cfg.weight_decay))
     if sparse:
-        opts.append(torch.optim.SparseAdam(sparse, lr=cfg.sparse_lr))
+        opts.append(RowAdam(sparse, lr=cfg.sparse_lr))         # SparseAdam's rule, leaner
     return opts
 
 

@@ -13,7 +13,7 @@ Plain functions (also importable: `from tests.models.conftest import make_batch,
 - `make_batch(n_tasks, n=64, spec=None, seed=0) -> Batch(sparse, dense, labels)`: random ids with
   labels that are a deterministic function of the ids (so a model can fit them exactly).
 - `train_steps(model, batch, steps, lr=1e-2) -> list[float]`: Adam on dense parameters and
-  SparseAdam on sparse embedding tables, loss = sum of task BCEs + `aux_loss`; returns the mean
+  RowAdam (SparseAdam's rule) on sparse embedding tables, loss = sum of task BCEs + `aux_loss`; returns the mean
   per-task BCE of every step (before its update).
 - `task_bce(out, labels, tasks) -> (T,) tensor`: per-task BCE, honouring `ModelOutput.probs`.
 - `make_spec`, `tiny_config`: what the `tiny_spec` / `tiny_cfg` fixtures return.
@@ -28,6 +28,8 @@ from torch import nn
 
 from dephn.config import ModelConfig
 from dephn.data.schema import FeatureSpec
+from dephn.train.config import TrainConfig
+from dephn.train.loop import make_optimizers
 from dephn.models import ModelOutput
 
 VOCAB = (7, 5, 11, 3)  # tiny sparse fields (id 0 = OOV included)
@@ -63,16 +65,8 @@ def make_batch(n_tasks: int, n: int = 64, spec: FeatureSpec | None = None, seed:
 
 
 def _optimizers(model: nn.Module, lr: float) -> list[torch.optim.Optimizer]:
-    sparse_ids = {id(m.weight) for m in model.modules()
-                  if isinstance(m, (nn.Embedding, nn.EmbeddingBag)) and m.sparse}
-    sparse = [p for p in model.parameters() if id(p) in sparse_ids]
-    dense = [p for p in model.parameters() if id(p) not in sparse_ids]
-    opts: list[torch.optim.Optimizer] = []
-    if sparse:
-        opts.append(torch.optim.SparseAdam(sparse, lr=lr))
-    if dense:
-        opts.append(torch.optim.Adam(dense, lr=lr))
-    return opts
+    """The training loop's own optimizers (Adam + RowAdam), at one learning rate."""
+    return make_optimizers(model, TrainConfig(lr=lr, sparse_lr=lr))
 
 
 def task_bce(out: ModelOutput, labels: torch.Tensor, tasks) -> torch.Tensor:

@@ -36,9 +36,9 @@ def test_same_seed_same_metrics_on_cpu(tiny_data, tiny_model_factory):
     assert runs[0].recorder.steps == runs[1].recorder.steps
 
 
-def test_sparse_tables_get_sparse_adam(tiny_data, tiny_model_factory):
+def test_sparse_tables_get_row_adam(tiny_data, tiny_model_factory):
     kinds = sorted(type(o).__name__ for o in make_optimizers(tiny_model_factory(tiny_data), _cfg()))
-    assert kinds == ["Adam", "SparseAdam"]
+    assert kinds == ["Adam", "RowAdam"]
     kinds = [type(o).__name__ for o in make_optimizers(tiny_model_factory(tiny_data, sparse=False), _cfg())]
     assert kinds == ["Adam"]
 
