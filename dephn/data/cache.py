@@ -13,15 +13,19 @@ does not fool it. Hashing runs at about 0.5-1 GB/s here, so a second load of a
 Writes are atomic: an entry is built in a temporary directory beside its final
 place and renamed into place with `os.replace` once complete. A reader only
 ever trusts a directory under its final name, so an interrupted build leaves at
-most a `.tmp-` directory that is never read.
+most a `.tmp-` directory that is never read; a killed process cannot clean it up,
+so the next write of the same entry removes such leftovers once they are a day old
+(an entry being built writes files into its temporary directory, keeping it younger).
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,6 +41,7 @@ CACHE_ENV = "DEPHN_CACHE"
 META_FILE = "meta.json"
 ENCODER_FILE = "encoder.json"
 _HASH_BLOCK = 8 << 20
+STALE_TEMP_SECONDS = 24 * 3600     # a temporary entry untouched this long was left by a killed process
 
 
 def default_cache_dir() -> Path:
@@ -87,6 +92,7 @@ def atomic_dir(target):
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the entry from other users
@@ -106,6 +112,7 @@ def atomic_file(target):
     """Yield a temporary path beside `target`; on success it is renamed to `target`."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
     os.close(fd)
     try:
@@ -115,6 +122,25 @@ def atomic_file(target):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def remove_stale_temps(target, max_age_s: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporary siblings of `target` (`.<name>.tmp-*`, files or directories) not
+    modified for `max_age_s` seconds: what killed writers left. Returns what was removed."""
+    target = Path(target)
+    now, removed = time.time(), []
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
+        try:
+            if now - leftover.stat().st_mtime < max_age_s:
+                continue
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+            removed.append(leftover)
+        except OSError:      # removed meanwhile, or not ours to remove: leave it
+            continue
+    return removed
 
 
 def _umask() -> int:

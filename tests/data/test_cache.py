@@ -48,6 +48,26 @@ def test_atomic_dir_keeps_an_entry_built_meanwhile(tmp_path):
     assert [p.name for p in target.iterdir()] == ["theirs"]
 
 
+def test_leftovers_of_killed_writers_go_once_a_day_old(tmp_path):
+    target = tmp_path / "entry"
+    old_dir, old_file = tmp_path / ".entry.tmp-killed", tmp_path / ".entry.tmp-file"
+    fresh, other = tmp_path / ".entry.tmp-building", tmp_path / ".other.tmp-old"
+    for d in (old_dir, fresh, other):
+        d.mkdir()
+    (old_dir / "half.npy").write_bytes(b"...")
+    old_file.write_text("{")
+    day_ago = cache.time.time() - cache.STALE_TEMP_SECONDS - 60
+    for p in (old_dir, old_file, other):
+        os.utime(p, (day_ago, day_ago))
+    with cache.atomic_dir(target) as tmp:
+        (tmp / "done").write_text("ok")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".entry.tmp-building", ".other.tmp-old", "entry"]   # a live build and another entry's stay
+    with cache.atomic_file(tmp_path / "other") as f:                     # files clean their own leftovers
+        f.write_text("x")
+    assert not other.exists()
+
+
 def test_save_and_load_round_trip_memory_mapped(generated_criteo, tmp_path):
     encoder, splits = encode_stream(CriteoReader(generated_criteo(3000)).iter_tables(), CRITEO_SCHEMA,
                                     split_of=lambda start, n: (np.arange(start, start + n) % 10 == 0).astype(np.int8))
