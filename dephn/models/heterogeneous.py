@@ -18,7 +18,9 @@ K = cfg.n_experts. A structure counts one expert per copy: the paper gives no co
 Cross and Field experts, and one keeps the cost of a private structure at one network per task.
 DNN experts come first in each list. All DNN experts of one path read the same input, so they
 are computed together as one `ExpertGroup` (the same function as separate MLPs, and what
-MMoE uses, so the two models' shared experts cost the same).
+MMoE uses, so the two models' shared experts cost the same). Likewise every task's private
+copy of a Cross or Field expert reads the same SSG output, so one module per kind holds all
+the copies (`copies=T`) and computes them together where that is faster (FINT).
 """
 from __future__ import annotations
 
