@@ -28,6 +28,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -150,31 +151,60 @@ def _umask() -> int:
 
 
 def _array_files(split: str, extras) -> dict[str, str]:
-    names = {"sparse": f"{split}.sparse.npy", "dense": f"{split}.dense.npy", "labels": f"{split}.labels.npy"}
-    names.update({f"extra:{e}": f"{split}.extra.{e}.npy" for e in extras})
-    return names
+    keys = ["sparse", "dense", "labels"] + [f"extra:{e}" for e in extras]
+    return {key: _array_file(split, key) for key in keys}
+
+
+def _array_file(split: str, key: str) -> str:
+    """File name of one array of an entry: key is "sparse", "dense", "labels" or "extra:<name>"."""
+    return f"{split}.extra.{key[6:]}.npy" if key.startswith("extra:") else f"{split}.{key}.npy"
+
+
+def array_allocator(folder) -> Callable[[str, str, tuple, type], np.ndarray]:
+    """`allocate(split, key, shape, dtype)`: a writable array that is already the entry's .npy file
+    in `folder` (memory-mapped), so rows filled by the encoder go to disk through the page cache
+    instead of being held in memory until the cache write. Empty arrays stay in memory (a
+    zero-length file cannot be mapped); `write_entry` saves them."""
+    folder = Path(folder)
+
+    def allocate(split: str, key: str, shape: tuple, dtype) -> np.ndarray:
+        if int(np.prod(shape)) == 0:
+            return np.empty(shape, dtype=dtype)
+        return np.lib.format.open_memmap(folder / _array_file(split, key), mode="w+", dtype=dtype, shape=shape)
+
+    return allocate
+
+
+def write_entry(folder, dataset: EncodedDataset, encoder: Encoder) -> None:
+    """Write `dataset` (+ its encoder) as the files of a cache entry into `folder`. Arrays that
+    `array_allocator(folder)` placed there already are flushed, not copied."""
+    folder = Path(folder)
+    extras = sorted(dataset.train.extras)
+    for split in SPLITS:
+        part = dataset.split(split)
+        for key, name in _array_files(split, extras).items():
+            arr = part.extras[key[6:]] if key.startswith("extra:") else getattr(part, key)
+            if isinstance(arr, np.memmap) and arr.filename and Path(arr.filename) == (folder / name).resolve():
+                arr.flush()
+            else:
+                np.save(folder / name, np.ascontiguousarray(arr))
+    encoder.save(folder / ENCODER_FILE)
+    meta = {
+        "data_format_version": DATA_FORMAT_VERSION,
+        "name": dataset.name,
+        "fingerprint": dataset.fingerprint,
+        "extras": extras,
+        "meta": dataset.meta,
+    }
+    # written last: a directory without it is incomplete (belt and braces with the rename)
+    (folder / META_FILE).write_text(json.dumps(_jsonable(meta), indent=1), encoding="utf-8")
 
 
 def save_dataset(target, dataset: EncodedDataset, encoder: Encoder) -> Path:
     """Write `dataset` (+ its encoder) as a cache entry at `target`, atomically."""
     target = Path(target)
-    extras = sorted(dataset.train.extras)
     with atomic_dir(target) as tmp:
-        for split in SPLITS:
-            part = dataset.split(split)
-            for key, name in _array_files(split, extras).items():
-                arr = part.extras[key[6:]] if key.startswith("extra:") else getattr(part, key)
-                np.save(tmp / name, np.ascontiguousarray(arr))
-        encoder.save(tmp / ENCODER_FILE)
-        meta = {
-            "data_format_version": DATA_FORMAT_VERSION,
-            "name": dataset.name,
-            "fingerprint": dataset.fingerprint,
-            "extras": extras,
-            "meta": dataset.meta,
-        }
-        # written last: a directory without it is incomplete (belt and braces with the rename)
-        (tmp / META_FILE).write_text(json.dumps(_jsonable(meta), indent=1), encoding="utf-8")
+        write_entry(tmp, dataset, encoder)
     return target
 
 

@@ -135,28 +135,32 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
         cache.remove_entry(target)
 
     t0 = time.perf_counter()
-    encoder, splits, skipped = _encode(readers, min_count, fractions, seed, max_rows)
-    meta = {
-        "dataset": name,
-        "rows": {s: len(splits[s]) for s in SPLITS},
-        "positive_rate": {s: _positive_rates(splits[s], first.schema.tasks) for s in SPLITS},
-        "sources": sources,
-        "fingerprint_parts": params,
-        "split": ({"files": {s: str(files[s]) for s in SPLITS}} if files is not None
-                  else {"fractions": list(fractions), "seed": seed}),
-        "encoding": {"min_count": min_count, "dense_transform": first.dense_transform,
-                     "oov_id": 0, "missing": "sparse -> id 0 (OOV); dense -> 0.0", "vocab_fitted_on": "train",
-                     "vocab_sizes": dict(zip(first.schema.sparse, encoder.vocab_sizes))},
-        "skipped_lines": skipped["count"],
-        "skipped_examples": skipped["examples"],
-        "encode_seconds": round(time.perf_counter() - t0, 3),
-        **extra_meta,
-    }
-    dataset = EncodedDataset(name=name, schema=first.schema, vocab_sizes=encoder.vocab_sizes,
-                             train=splits["train"], valid=splits["valid"], test=splits["test"],
-                             fingerprint=key, meta=meta)
-    cache.save_dataset(target, dataset, encoder)
-    del dataset, splits   # from here on the memory-mapped copy serves
+    # the encoded arrays are built straight into the entry's files (memory-mapped): the rows go
+    # to disk as they are filled, never held twice; a failure leaves no entry behind
+    with cache.atomic_dir(target) as tmp:
+        encoder, splits, skipped = _encode(readers, min_count, fractions, seed, max_rows,
+                                           allocate=cache.array_allocator(tmp))
+        meta = {
+            "dataset": name,
+            "rows": {s: len(splits[s]) for s in SPLITS},
+            "positive_rate": {s: _positive_rates(splits[s], first.schema.tasks) for s in SPLITS},
+            "sources": sources,
+            "fingerprint_parts": params,
+            "split": ({"files": {s: str(files[s]) for s in SPLITS}} if files is not None
+                      else {"fractions": list(fractions), "seed": seed}),
+            "encoding": {"min_count": min_count, "dense_transform": first.dense_transform,
+                         "oov_id": 0, "missing": "sparse -> id 0 (OOV); dense -> 0.0", "vocab_fitted_on": "train",
+                         "vocab_sizes": dict(zip(first.schema.sparse, encoder.vocab_sizes))},
+            "skipped_lines": skipped["count"],
+            "skipped_examples": skipped["examples"],
+            "encode_seconds": round(time.perf_counter() - t0, 3),
+            **extra_meta,
+        }
+        dataset = EncodedDataset(name=name, schema=first.schema, vocab_sizes=encoder.vocab_sizes,
+                                 train=splits["train"], valid=splits["valid"], test=splits["test"],
+                                 fingerprint=key, meta=meta)
+        cache.write_entry(tmp, dataset, encoder)
+        del dataset, splits   # from here on the memory-mapped copy under the entry's final name serves
     loaded = cache.load_cached(target)
     if loaded is None:  # only if the disk is failing under us
         raise DephnError(f"cache entry {target} could not be read back after writing")
@@ -262,9 +266,10 @@ def stream_chunks(reader: Reader, chunk_rows: int = CHUNK_ROWS):
     return prefetched(chunks)
 
 
-def _encode(readers: dict, min_count: int, fractions, seed: int, max_rows):
+def _encode(readers: dict, min_count: int, fractions, seed: int, max_rows, allocate=None):
     first = next(iter(readers.values()))
-    common = dict(extras=tuple(first.extras), dense_transform=first.dense_transform, min_count=min_count)
+    common = dict(extras=tuple(first.extras), dense_transform=first.dense_transform, min_count=min_count,
+                  allocate=allocate)
     if first.dense_transform not in DENSE_TRANSFORMS:
         raise DephnError(f"reader asks for dense_transform {first.dense_transform!r}; "
                          f"known: {list(DENSE_TRANSFORMS)}")

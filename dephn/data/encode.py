@@ -121,7 +121,9 @@ class Encoder:
 def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] = (),
                   dense_transform: str = "log1p", min_count: int = 2,
                   split_of: Callable[[int, int], np.ndarray] | None = None,
-                  max_rows: int | None = None) -> tuple[Encoder, dict[str, EncodedSplit]]:
+                  max_rows: int | None = None,
+                  allocate: Callable[[str, str, tuple, type], np.ndarray] | None = None,
+                  ) -> tuple[Encoder, dict[str, EncodedSplit]]:
     """Fit on the training rows and encode every row, in one pass over `chunks`.
 
     `split_of(start, n)` gives the (n,) int8 split ids (0 train, 1 valid, 2 test)
@@ -130,6 +132,9 @@ def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] =
     consumed, and closed if it is a generator.
     Each chunk's categories are kept as a small dictionary plus int32 codes until
     the vocabularies are known, then mapped to ids: one read of the source.
+    `allocate(split, key, shape, dtype)` makes the output arrays (key "sparse", "dense",
+    "labels" or "extra:<name>"); the default keeps them in memory, `cache.array_allocator`
+    puts them straight into a cache entry's files.
     """
     if min_count < 1:  # 0 would give ids to categories never seen in training: leakage
         raise DephnError(f"min_count must be >= 1, got {min_count}")
@@ -154,7 +159,7 @@ def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] =
     piece_ids = {name: fitted[name][1] for name in schema.sparse}
     encoder = Encoder(schema=schema, vocabs=vocabs, min_count=min_count,
                       dense_transform=dense_transform, extras=tuple(extras))
-    return encoder, _assemble(pieces, schema, tuple(extras), piece_ids)
+    return encoder, _assemble(pieces, schema, tuple(extras), piece_ids, allocate)
 
 
 # --- one chunk -----------------------------------------------------------------
@@ -326,8 +331,12 @@ def _sparse_ids(piece: _Piece, schema: Schema, local_ids: list[np.ndarray]) -> n
     return out
 
 
+def _in_memory(split: str, key: str, shape: tuple, dtype) -> np.ndarray:
+    return np.empty(shape, dtype=dtype)
+
+
 def _assemble(pieces: list[_Piece], schema: Schema, extras: tuple[str, ...],
-              piece_ids: dict[str, list[np.ndarray]]) -> dict[str, EncodedSplit]:
+              piece_ids: dict[str, list[np.ndarray]], allocate=None) -> dict[str, EncodedSplit]:
     """Scatter every piece's rows into one EncodedSplit per split.
 
     Pieces write disjoint row ranges, so they are filled by a small thread pool
@@ -335,14 +344,15 @@ def _assemble(pieces: list[_Piece], schema: Schema, extras: tuple[str, ...],
     """
     counts = np.array([[np.count_nonzero(p.split == s) for s in range(len(SPLITS))] for p in pieces])  # (K, 3)
     starts = np.cumsum(counts, axis=0) - counts                  # (K, 3) first output row of each piece
+    alloc = allocate or _in_memory
     out = {
         split: EncodedSplit(
-            sparse=np.empty((size, len(schema.sparse)), dtype=np.int64),    # (N_s, S)
-            dense=np.empty((size, len(schema.dense)), dtype=np.float32),    # (N_s, D)
-            labels=np.empty((size, len(schema.tasks)), dtype=np.float32),   # (N_s, T)
-            extras={e: np.empty(size, dtype=np.float32) for e in extras},
+            sparse=alloc(split, "sparse", (size, len(schema.sparse)), np.int64),    # (N_s, S)
+            dense=alloc(split, "dense", (size, len(schema.dense)), np.float32),     # (N_s, D)
+            labels=alloc(split, "labels", (size, len(schema.tasks)), np.float32),   # (N_s, T)
+            extras={e: alloc(split, f"extra:{e}", (int(size),), np.float32) for e in extras},
         )
-        for split, size in zip(SPLITS, counts.sum(axis=0))
+        for split, size in zip(SPLITS, counts.sum(axis=0).tolist())
     }
 
     def fill(k: int) -> None:

@@ -50,24 +50,57 @@ def test_second_load_does_not_read_the_source(generated_criteo, tmp_path, monkey
         load_dataset("criteo", path, cache_dir=tmp_path, seed=2)
 
 
-def test_interrupted_write_leaves_nothing_trusted(generated_criteo, tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["array", "encoder"])
+def test_interrupted_write_leaves_nothing_trusted(generated_criteo, tmp_path, monkeypatch, where):
     path = generated_criteo(3000)
     calls = {"n": 0}
-    real_save = np.save
+    real_open, real_save = np.lib.format.open_memmap, cache.Encoder.save
 
-    def dying_save(file, arr, *args, **kwargs):
+    def dying_open(*args, **kwargs):       # the arrays are files of the entry from the start
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt  # the user pressing ^C in the middle of the write
-        real_save(file, arr, *args, **kwargs)
+        return real_open(*args, **kwargs)
 
-    monkeypatch.setattr(cache.np, "save", dying_save)
+    def dying_save(self, *args, **kwargs):  # every array written, the entry not yet complete
+        raise KeyboardInterrupt
+
+    if where == "array":
+        monkeypatch.setattr(cache.np.lib.format, "open_memmap", dying_open)
+    else:
+        monkeypatch.setattr(cache.Encoder, "save", dying_save)
     with pytest.raises(KeyboardInterrupt):
         load_dataset("criteo", path, cache_dir=tmp_path)
-    monkeypatch.setattr(cache.np, "save", real_save)
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith("criteo")]   # no entry, no temp
+    monkeypatch.setattr(cache.np.lib.format, "open_memmap", real_open)
+    monkeypatch.setattr(cache.Encoder, "save", real_save)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("criteo", ".criteo"))]   # no entry, no temp
     ds = load_dataset("criteo", path, cache_dir=tmp_path)
     assert sum(ds.meta["rows"].values()) == 3000
+
+
+def test_encoded_arrays_are_written_into_the_entry_not_copied(generated_criteo, tmp_path):
+    """The arrays are memory-mapped files of the entry while the encoder fills them: the
+    in-memory encoding and the cached one are the same numbers."""
+    from dephn.data.encode import encode_stream
+    from dephn.data.readers.criteo import CRITEO_SCHEMA, CriteoReader
+    from dephn.data.split import assign_splits
+
+    path = generated_criteo(2000)
+
+    def encode(**kw):
+        return encode_stream(CriteoReader(path).iter_chunks(500), CRITEO_SCHEMA,
+                             split_of=lambda s, n: assign_splits(0, s, n), **kw)
+
+    _, in_memory = encode()
+    folder = tmp_path / "entry"
+    folder.mkdir()
+    _, mapped = encode(allocate=cache.array_allocator(folder))
+    for split, part in mapped.items():
+        assert isinstance(part.sparse, np.memmap) and (folder / f"{split}.sparse.npy").is_file()
+        np.testing.assert_array_equal(part.sparse, in_memory[split].sparse)
+        np.testing.assert_array_equal(part.dense, in_memory[split].dense)
+        np.testing.assert_array_equal(part.labels, in_memory[split].labels)
+    assert cache.array_allocator(folder)("test", "dense", (0, 13), np.float32).shape == (0, 13)  # empty: in memory
 
 
 def test_damaged_entry_is_rebuilt(generated_criteo, tmp_path):
