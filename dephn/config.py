@@ -6,7 +6,7 @@ names the offending key, never by splatting arbitrary dicts.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import DephnError
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 import base64
 import csv
 import json
-import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import DephnError
+from .fileio import atomic_write
 from .report_template import (MAX_TABLE_ROWS, Section, esc, json_for_script, key_values, note,
                               page, slug, table)
 
@@ -71,10 +71,7 @@ def build_report(out_dir: str | Path) -> Path:
     html = page(f"DEPHN study report — {profile}", _header(profile, study, figures, tables, claims, records),
                 sections, _plotly_js() if interactive else None)
     path = root / REPORT_NAME
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)          # a reader never sees half a report
-    return path
+    return atomic_write(path, html.encode("utf-8"))   # a reader never sees half a report
 
 
 # ---------------------------------------------------------------- reading the folder

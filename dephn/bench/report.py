@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..fileio import json_default
+
 from .measure import Measurement
 
 SECTION = "## Training"
@@ -292,12 +294,4 @@ def write_json(path: Path, context: dict, summaries: list[Summary], items: list[
                "measurements": [r.to_dict() for r in runs]}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=1, default=_json_default) + "\n")
-
-
-def _json_default(o):
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    if isinstance(o, tuple):
-        return list(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+    path.write_text(json.dumps(payload, indent=1, default=json_default) + "\n")

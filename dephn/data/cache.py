@@ -33,6 +33,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import DephnError
+from ..fileio import current_umask
 from .encode import Encoder
 from .encoded import EncodedDataset, EncodedSplit
 from .split import SPLITS
@@ -96,7 +97,7 @@ def atomic_dir(target):
     remove_stale_temps(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the entry from other users
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp's 0700 would hide the entry from other users
         yield tmp
         try:
             os.replace(tmp, target)
@@ -117,7 +118,7 @@ def atomic_file(target):
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
     os.close(fd)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         yield Path(tmp)
         os.replace(tmp, target)
     finally:
@@ -142,12 +143,6 @@ def remove_stale_temps(target, max_age_s: float = STALE_TEMP_SECONDS) -> list[Pa
         except OSError:      # removed meanwhile, or not ours to remove: leave it
             continue
     return removed
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _array_files(split: str, extras) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """`dephn sweep` (a resumable grid of runs) and `dephn results` (mean ± spread over seeds)."""
 from __future__ import annotations
 
-import json
 import sys
 
 from ..errors import DephnError

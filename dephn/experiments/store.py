@@ -9,10 +9,11 @@ killed sweep never leaves a half record; a restarted sweep skips every run that 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from ..fileio import atomic_write, json_default
 
 
 class ResultsStore:
@@ -37,13 +38,7 @@ class ResultsStore:
     def put(self, record: dict) -> Path:
         self.records_dir.mkdir(parents=True, exist_ok=True)
         path = self.records_dir / f"{record['run_id']}.json"
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w") as f:
-            json.dump(record, f, indent=1, sort_keys=True, default=_default)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        return path
+        return atomic_write(path, json.dumps(record, indent=1, sort_keys=True, default=json_default).encode())
 
     def records(self) -> list[dict]:
         if not self.records_dir.is_dir():
@@ -72,12 +67,3 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
             row[k] = v
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _default(o):
-    import numpy as np
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    if isinstance(o, tuple):
-        return list(o)
-    raise TypeError(f"not JSON serialisable: {type(o)}")

@@ -18,7 +18,6 @@ import html
 import json
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Iterable
@@ -26,6 +25,7 @@ from typing import Iterable
 import plotly.graph_objects as go
 
 from ..errors import DephnError
+from ..fileio import atomic_write
 from .theme import DEFAULT_HEIGHT, DEFAULT_WIDTH
 
 INDEX = "index.json"
@@ -66,15 +66,15 @@ def save_figure(fig: go.Figure, name: str, out_dir: str | Path, *, title: str | 
     title = title if title is not None else (_figure_title(fig) or name)
 
     written: dict[str, Path] = {}
-    written["json"] = _atomic_write(out / f"{name}.json", fig.to_json().encode())
+    written["json"] = atomic_write(out / f"{name}.json", fig.to_json().encode())
     if "html" in formats:
         _ensure_plotly_js(out)
         page = _html_page(fig, title, caption, source)
-        written["html"] = _atomic_write(out / f"{name}.html", page.encode())
+        written["html"] = atomic_write(out / f"{name}.html", page.encode())
     for fmt in (f for f in formats if f in STATIC_FORMATS):
         data = static_image(fig, fmt)
         if data is not None:
-            written[fmt] = _atomic_write(out / f"{name}.{fmt}", data)
+            written[fmt] = atomic_write(out / f"{name}.{fmt}", data)
 
     _update_index(out, {"name": name, "title": title, "caption": caption, "source": source,
                         "files": {fmt: p.name for fmt, p in written.items()}})
@@ -192,27 +192,10 @@ def _ensure_plotly_js(out: Path) -> None:
     path = out / PLOTLY_JS
     # a copy from another plotly version would not match the JSON this version writes
     if not path.is_file() or path.stat().st_size != len(data) or path.read_bytes() != data:
-        _atomic_write(path, data)
+        atomic_write(path, data)
 
 
 # --- files and the index ------------------------------------------------------------------
-
-
-def _atomic_write(path: Path, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):      # mkstemp's 0600 would hide the pages from a web server
-            os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def _update_index(out: Path, entry: dict) -> None:
@@ -225,7 +208,7 @@ def _update_index(out: Path, entry: dict) -> None:
         else:
             figures.append(entry)
         text = json.dumps({"figures": figures}, indent=1, ensure_ascii=False) + "\n"
-        _atomic_write(out / INDEX, text.encode())
+        atomic_write(out / INDEX, text.encode())
 
 
 @contextlib.contextmanager

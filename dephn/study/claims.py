@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..experiments.aggregate import paired_comparison
+from ..fileio import atomic_write, json_default
 from . import items
 from .context import Study
 from .paper import CRITEO_PEARSON, TABLE_I, TABLE_II
@@ -146,15 +144,5 @@ def evaluate_claims(study: Study) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["claim", "paper", "this_run", "reproduced", "evidence"])
     path = study.out / "claims.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(rows, indent=1, default=_np))
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(rows, indent=1, default=json_default).encode())
     return frame
-
-
-def _np(o):
-    if isinstance(o, (np.bool_,)):
-        return bool(o)
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    raise TypeError(type(o))

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..fileio import atomic_write, json_default
+
 
 @dataclass
 class Recorder:
@@ -74,7 +76,7 @@ class Recorder:
             arrays[f"final::{name}"] = np.asarray(a)
         meta = {"tasks": list(self.tasks), "steps": self.steps, "epochs": self.epochs,
                 "vg_steps": self.vg_steps}
-        _atomic_write(d / "recorder.json", json.dumps(meta, default=_json_default).encode())
+        atomic_write(d / "recorder.json", json.dumps(meta, default=json_default).encode())
         buf = tempfile.NamedTemporaryFile(dir=d, suffix=".npz.tmp", delete=False)
         with buf:
             np.savez_compressed(buf, **arrays)
@@ -96,18 +98,3 @@ class Recorder:
                 else:
                     rec.final[name] = z[key]
         return rec
-
-
-def _json_default(o):
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    raise TypeError(f"not JSON serialisable: {type(o)}")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
