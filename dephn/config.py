@@ -6,6 +6,9 @@ names the offending key, never by splatting arbitrary dicts.
 from __future__ import annotations
 
 import dataclasses
+import json
+import types
+import typing
 from dataclasses import dataclass
 
 from .errors import DephnError
@@ -16,8 +19,82 @@ def _check_choice(name, value, choices):
         raise DephnError(f"{name}={value!r} is not one of {sorted(choices)}")
 
 
+_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def _scalar(value, kind):
+    """`value` (from JSON or typed on a command line) as `kind`; ValueError when it is not one."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise ValueError
+    if kind is str:
+        if isinstance(value, (list, tuple, dict)):
+            raise ValueError
+        return str(value)
+    if isinstance(value, bool) or isinstance(value, (list, tuple, dict)):
+        raise ValueError
+    if kind is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        return int(value) if not isinstance(value, str) else int(value.strip())
+    return float(value)
+
+
+def _items(value) -> list:
+    """A list value in any of its three spellings: 64 | "64,32" | [64, 32] (or "[64, 32]")."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            parsed = json.loads(text)          # JSONDecodeError is a ValueError
+            if not isinstance(parsed, list):
+                raise ValueError
+            return parsed
+        return [x.strip() for x in text.split(",") if x.strip()]
+    return [value]
+
+
+def coerce(kind, value):
+    """`value` converted to the annotated field type `kind` (int, float, str, bool, tuple[X, ...],
+    or X | None); ValueError when it cannot be."""
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null")):
+            if type(None) in args:
+                return None
+        inner = [a for a in args if a is not type(None)]
+        return coerce(inner[0], value)
+    if typing.get_origin(kind) is tuple:
+        return tuple(_scalar(v, args[0]) for v in _items(value))
+    return _scalar(value, kind)
+
+
+def expected(kind) -> str:
+    """What a field of type `kind` accepts, in words, for error messages."""
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return f"{expected(inner[0])} or none"
+    if typing.get_origin(kind) is tuple:
+        example = {int: "64, 64,32 or [64,32]", float: "0.5, 0.5,1 or [0.5,1]",
+                   str: "raw, raw,sin or [\"raw\",\"sin\"]"}[args[0]]
+        return f"a list of {_WORDS[args[0]].split(' ', 1)[1]}s ({example})"
+    return _WORDS[kind]
+
+
 class StrictConfig:
-    """Dict round trip for config dataclasses; unknown keys are an error naming them."""
+    """Dict round trip for config dataclasses; unknown keys are an error naming them.
+
+    Values are converted to each field's type, so the three spellings of a list that a
+    command line or a JSON record gives (`64`, `"64,32"`, `[64, 32]`) all work; a value that
+    does not convert is one error line naming the key and what it expects.
+    """
 
     kind = "config"      # word used in the error message ("model", "training")
 
@@ -28,7 +105,14 @@ class StrictConfig:
         unknown = sorted(set(d) - known)
         if unknown:
             raise DephnError(f"unknown {cls.kind} option(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
+        hints = typing.get_type_hints(cls)
+        values = {}
+        for key, value in d.items():
+            try:
+                values[key] = coerce(hints[key], value)
+            except (ValueError, TypeError, KeyError):
+                raise DephnError(f"{cls.kind} option {key}={value!r}: expected {expected(hints[key])}") from None
+        return cls(**values)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -68,10 +152,6 @@ class ModelConfig(StrictConfig):
     gate: str = "tvg"                   # "tvg" trainable value gating | "mg" mapping gating
     public_tower: str = "linear"        # "linear" (eq. 4 literally) | "mlp"
     output: str = "sigmoid_of_sum"      # "sigmoid_of_sum" | "sum_of_sigmoids" (eq. 6 literally)
-    # --- virtual gradient (policy applied to gates) --------------------------
-    virtual_gradient: bool = False      # rescale gate gradients during training (SPEC §4)
-    gamma: str = "add_sqrt"             # one of dephn.virtual_gradient.GAMMAS
-    corr: str = "pearson"               # "pearson" | "cosine" label correlation
 
     def __post_init__(self):
         for name in ("dnn_hidden", "cin_layers", "expert_hidden", "tower_hidden", "mappings"):
@@ -91,7 +171,6 @@ class ModelConfig(StrictConfig):
         _check_choice("gate", self.gate, {"tvg", "mg"})
         _check_choice("public_tower", self.public_tower, {"linear", "mlp"})
         _check_choice("output", self.output, {"sigmoid_of_sum", "sum_of_sigmoids"})
-        _check_choice("corr", self.corr, {"pearson", "cosine"})
         if not self.expert_hidden:
             raise DephnError("expert_hidden needs at least one width")
         for name in ("dnn_hidden", "cin_layers", "expert_hidden", "tower_hidden"):

@@ -16,6 +16,7 @@ PLE's gates (per sample, (B, T, M)).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -210,3 +211,59 @@ def _gamma(name: str) -> Callable[[Tensor, Tensor], Tensor]:
 def _check_corr(kind: str) -> None:
     if kind not in CORRELATIONS:
         raise DephnError(f"unknown correlation {kind!r}; known: {', '.join(CORRELATIONS)}")
+
+
+# --- settings: the one form a virtual-gradient choice takes ---------------------------------
+
+
+@dataclass(frozen=True)
+class VGSetting:
+    """One virtual-gradient choice: a gamma function and a correlation measure.
+
+    Written `GAMMA/CORR` everywhere a person types or reads it (`add_sqrt/pearson`): on the
+    command line, in profiles, in run records (`TrainConfig.vg`) and in table labels.
+    """
+
+    gamma: str = "add_sqrt"
+    corr: str = "pearson"
+
+    def __post_init__(self):
+        _gamma(self.gamma)
+        _check_corr(self.corr)
+
+    @property
+    def label(self) -> str:
+        return f"{self.gamma}/{self.corr}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> "VGSetting | None":
+        """"add_sqrt/pearson" -> VGSetting; "none" or None -> None (no virtual gradient)."""
+        if text is None or text == NO_VG:
+            return None
+        gamma, sep, corr = str(text).partition("/")
+        if not sep or gamma not in GAMMAS or corr not in CORRELATIONS:
+            raise DephnError(f"virtual-gradient setting {text!r}: expected {NO_VG}, {ALL_VG} or GAMMA/CORR "
+                             f"with GAMMA in {sorted(GAMMAS)} and CORR {'|'.join(CORRELATIONS)}")
+        return cls(gamma, corr)
+
+    def operator(self) -> "VirtualGradient":
+        return VirtualGradient(self.gamma, self.corr)
+
+
+NO_VG, ALL_VG = "none", "all"
+
+
+def label(setting: VGSetting | None) -> str:
+    """The table label of a setting: "none" or "GAMMA/CORR"."""
+    return NO_VG if setting is None else setting.label
+
+
+def parse_settings(items) -> list[VGSetting | None]:
+    """["none", "add_sqrt/pearson", "all"] -> settings; "all" = every gamma x both correlations."""
+    out: list[VGSetting | None] = []
+    for item in items:
+        if item == ALL_VG:
+            out.extend(VGSetting(g, c) for g in GAMMAS for c in CORRELATIONS)
+        else:
+            out.append(VGSetting.parse(item))
+    return out

@@ -19,6 +19,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from ..data.encoded import EncodedSplit
 from ..train.batches import BatchSource
 from ..train.loop import task_losses
+from ..train.policy import policy_for
 
 
 def step_gflop(model: nn.Module, step: Callable[[nn.Module], torch.Tensor]) -> float:
@@ -36,13 +37,21 @@ def step_gflop(model: nn.Module, step: Callable[[nn.Module], torch.Tensor]) -> f
 
 
 def training_step_gflop(model: nn.Module, split: EncodedSplit, tasks, batch_size: int,
-                        device: torch.device | str = "cpu") -> float:
+                        device: torch.device | str = "cpu", vg: str | None = None) -> float:
     """GFLOP of one training step (forward + backward, matrix products) of one of our models
-    on the split's first batch, with the loss `dephn.train.fit` minimises."""
+    on the split's first batch, with the loss `dephn.train.fit` minimises (and its gradient
+    policy: the virtual gradient when `vg` names one)."""
     batch = next(BatchSource(split.head(batch_size), torch.device(device)).batches(batch_size))
 
     def step(m: nn.Module) -> torch.Tensor:
-        out = m.to(device)(batch.sparse, batch.dense, batch.labels)
-        return task_losses(out, batch.labels, tasks).sum()
+        m = m.to(device)
+        policy = policy_for(vg)
+        if policy is not None:
+            policy.attach(m).set_labels(batch.labels)
+        try:
+            return task_losses(m(batch.sparse, batch.dense), batch.labels, tasks).sum()
+        finally:
+            if policy is not None:
+                policy.detach()
 
     return step_gflop(model, step)

@@ -27,10 +27,10 @@ def cumulative_to_epochs(cumulative: list[float], rows: int, batch_size: int) ->
 def train_ours(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurement:
     generator = set_seed(cfg.seed)
     model = build_model(entry.model, data.feature_spec, model_config(entry))
-    tcfg = cfg.train_config()
-    gflop = training_step_gflop(model, data.train, data.feature_spec.tasks, tcfg.batch_size)
+    tcfg = cfg.train_config(entry.vg)
+    gflop = training_step_gflop(model, data.train, data.feature_spec.tasks, tcfg.batch_size, vg=entry.vg)
     result = fit(model, data, tcfg, generator=generator, desc=entry.name)
-    rows = result.recorder.epochs
+    rows = result.history
     epochs = cumulative_to_epochs([r["seconds"] for r in rows], len(data.train), tcfg.batch_size)
     return Measurement(
         name=entry.name, kind="ours", library=f"dephn {__version__}", epochs=epochs,

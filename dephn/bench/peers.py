@@ -114,6 +114,7 @@ def _rechub_predict(model, cols: dict[str, np.ndarray], device) -> np.ndarray:
 
 
 def train_rechub(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurement:
+    # lazy: torch-rechub is in the optional [bench] extra; dephn.bench must import without it
     from torch_rechub.basic.features import DenseFeature, SparseFeature
     from torch_rechub.models.multi_task import MMOE
     from torch_rechub.trainers import MTLTrainer
@@ -159,7 +160,7 @@ def train_rechub(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measur
 def no_version_check():
     """Importing deepctr_torch starts a thread that asks PyPI for a newer release and prints
     when it cannot; the benchmark makes no network calls, so that request fails at once here."""
-    import requests
+    import requests  # lazy: requests is in the optional [bench] extra (what DeepCTR-Torch checks with)
 
     real_get = requests.get
 
@@ -178,6 +179,7 @@ def no_version_check():
 
 
 def _import_deepctr():
+    # lazy: DeepCTR-Torch is in the optional [bench] extra, and must be first imported under no_version_check
     with no_version_check():
         import deepctr_torch  # noqa: F401
     from deepctr_torch.callbacks import Callback

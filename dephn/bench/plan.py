@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 
 from ..config import ModelConfig
 from ..errors import DephnError
+from ..models import model_names
 from ..train.config import TrainConfig
+from ..virtual_gradient import VGSetting
 
 # The ModelConfig fields the benchmark fixes (the rest keep their defaults, e.g. tower_hidden=(32,)).
 BENCH_MODEL_OPTIONS = {"embed_dim": 16, "n_experts": 4, "expert_hidden": (64,)}
 DEFAULT_MODELS = ("mmoe", "dephn", "dephn+vg")
 VG_SUFFIX = "+vg"          # "<model>+vg": the model with the virtual gradient on (paper's add_sqrt/pearson)
+PAPER_VG = VGSetting("add_sqrt", "pearson")
 
 # Peer libraries' MMoE, by entry name -> (pip distribution, importable module)
 PEER_LIBRARIES = {
@@ -33,6 +36,7 @@ class Entry:
     kind: str                                   # "ours" (dephn.train.fit) | "peer" (a peer library)
     model: str                                  # registry name (ours) or PEER_LIBRARIES key (peer)
     model_options: dict = field(default_factory=dict)  # ModelConfig fields beyond BENCH_MODEL_OPTIONS
+    vg: str | None = None                       # virtual-gradient setting (TrainConfig.vg), e.g. "add_sqrt/pearson"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -61,10 +65,10 @@ class BenchConfig:
                 raise DephnError(f"{name} must be >= 1, got {getattr(self, name)}")
         self.train_config()    # validates device / precision / lr
 
-    def train_config(self) -> TrainConfig:
+    def train_config(self, vg: str | None = None) -> TrainConfig:
         """Our models' training settings: no early stopping, so every entry runs all epochs."""
         return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, sparse_lr=self.lr,
-                           patience=0, device=self.device, precision=self.precision, quiet=True)
+                           patience=0, device=self.device, precision=self.precision, quiet=True, vg=vg)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -81,8 +85,6 @@ def model_config(entry: Entry) -> ModelConfig:
 
 def parse_models(text: str) -> list[Entry]:
     """"mmoe,dephn,dephn+vg" -> entries of our models; `+vg` turns the virtual gradient on."""
-    from ..models import model_names
-
     known = model_names()
     entries: list[Entry] = []
     for raw in (t.strip() for t in text.split(",")):
@@ -92,7 +94,7 @@ def parse_models(text: str) -> list[Entry]:
         if base not in known:
             raise DephnError(f"unknown model {base!r} in --models; known: {', '.join(known)} "
                              f"(append {VG_SUFFIX} for the virtual gradient)")
-        entries.append(Entry(raw, "ours", base, {"virtual_gradient": True} if vg else {}))
+        entries.append(Entry(raw, "ours", base, vg=PAPER_VG.label if vg else None))
     if not entries:
         raise DephnError("--models names no model")
     names = [e.name for e in entries]

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ..fileio import json_default
-
 from .measure import Measurement
+from .outputs import README, results_json
 
 SECTION = "## Training"
 CUDA_SECTION = "## Training on CUDA"
@@ -247,8 +247,6 @@ READING = (
 def rerender(out_dir: Path, device: str = "cpu", remarks: list[str] | None = None) -> None:
     """Rewrite the section and the JSON from the measurements already in the JSON (no training):
     for a changed notes template, or to add remarks about that run."""
-    from .runner import README, results_json
-
     out_dir = Path(out_dir)
     path = out_dir / results_json(device)
     payload = json.loads(path.read_text())

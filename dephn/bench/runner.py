@@ -19,16 +19,12 @@ import torch
 from ..data.encoded import EncodedDataset
 from ..train.device import resolve_device, resolve_precision
 from .measure import Measurement
+from .ours import train_ours
+from .outputs import README, results_json
+from .peers import train_peer
 from .plan import BenchConfig, Entry
 from .report import checks, render_section, summarize, update_readme, write_json
 from .worker import dump_dataset, run_isolated
-
-README = "README.md"
-
-
-def results_json(device: str) -> str:
-    """train_results.json for CPU runs, train_results_cuda.json for CUDA runs."""
-    return "train_results_cuda.json" if device.startswith("cuda") else "train_results.json"
 
 
 def round_order(entries: list[Entry], round_index: int) -> list[Entry]:
@@ -90,8 +86,6 @@ def run_benchmark(cfg: BenchConfig, entries: list[Entry], data: EncodedDataset, 
                 if isolate:
                     m = run_isolated(entry, cfg, data_dir, Path(tmp) / f"round{r + 1}")
                 else:
-                    from .ours import train_ours
-                    from .peers import train_peer
                     m = (train_ours if entry.kind == "ours" else train_peer)(entry, data, cfg)
                 runs[entry.name].append(m)
                 best = m.best_epoch()

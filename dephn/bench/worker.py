@@ -19,6 +19,8 @@ from ..data.encoded import EncodedDataset, EncodedSplit
 from ..data.schema import Schema
 from ..errors import DephnError
 from .measure import Measurement, peak_rss_mib
+from .ours import train_ours
+from .peers import train_peer
 from .plan import BenchConfig, Entry
 
 SPLITS = ("train", "valid", "test")
@@ -56,9 +58,7 @@ def run_job(job: dict) -> Measurement:
     entry, cfg = Entry.from_dict(job["entry"]), BenchConfig.from_dict(job["config"])
     data = load_dump(Path(job["data_dir"]))
     if entry.kind == "ours":
-        from .ours import train_ours
         return train_ours(entry, data, cfg)
-    from .peers import train_peer
     return train_peer(entry, data, cfg)
 
 

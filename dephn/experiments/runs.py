@@ -11,12 +11,17 @@ import torch
 
 from ..config import ModelConfig
 from ..data.encoded import EncodedDataset
-from ..models import build_model
+from ..errors import DephnError
+from ..models import MODELS, build_model, model_entry
 from ..train.config import TrainConfig
 from ..train.distributed import DistContext
 from ..train.loop import FitResult, TrainingDiverged, fit
 from ..train.seed import set_seed
+from ..virtual_gradient import VGSetting
+from ..virtual_gradient import label as vg_label
 from .provenance import code_version, machine, package_versions
+from .recorder import Recorder
+from .recording import RecordRun
 from .store import ResultsStore
 
 
@@ -31,7 +36,7 @@ class RunSpec:
     model_options: dict = field(default_factory=dict)  # ModelConfig fields that differ from defaults
     train_options: dict = field(default_factory=dict)  # TrainConfig fields that differ from defaults
     data_options: dict = field(default_factory=dict)   # load_dataset keyword arguments (rows, ...)
-    label: str = ""                                    # free text for tables (e.g. "add_sqrt/pearson")
+    label: str = ""                                    # table label (default: the run's VG setting)
     save_model: bool = False                           # keep the trained weights with the artefacts
 
     def model_config(self) -> ModelConfig:
@@ -43,13 +48,27 @@ class RunSpec:
     def data_key(self) -> str:
         return json.dumps([self.dataset, self.data, self.data_options], sort_keys=True)
 
+    @property
+    def table_label(self) -> str:
+        """What tables call this run: `label`, else its virtual-gradient setting ("none" when off)."""
+        return self.label or vg_label(VGSetting.parse(self.train_config().vg))
+
+    def check(self) -> None:
+        """Every option valid and the virtual gradient only on models with gates; before any data loads."""
+        self.model_config()
+        if self.train_config().vg is not None and not model_entry(self.model).has_gates:
+            raise DephnError(f"model {self.model!r} has no gates for the virtual gradient "
+                             f"({self.train_config().vg}); gated models: "
+                             f"{', '.join(n for n, e in MODELS.items() if e.has_gates)}")
+
     def identity(self, data_fingerprint: str) -> dict:
-        """The resolved configuration that the run id hashes (defaults filled in)."""
+        """What the run id hashes: everything that changes the run's result, defaults filled in —
+        only the model-config fields this model reads, and no presentation-only setting."""
+        mc = self.model_config().to_dict()
         tc = self.train_config().to_dict()
-        for k in ("quiet",):        # presentation only: does not change results
-            tc.pop(k)
+        tc.pop("quiet")
         return {"model": self.model, "dataset": self.dataset, "seed": self.seed,
-                "model_config": self.model_config().to_dict(), "train_config": tc,
+                "model_config": {k: mc[k] for k in model_entry(self.model).fields}, "train_config": tc,
                 "data_options": self.data_options, "data_fingerprint": data_fingerprint}
 
     def run_id(self, data_fingerprint: str) -> str:
@@ -68,21 +87,22 @@ def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = No
     n_params = sum(p.numel() for p in model.parameters())
     record = {
         "run_id": run_id, "model": spec.model, "dataset": spec.dataset, "seed": spec.seed,
-        "label": spec.label, "data": spec.data, "data_options": spec.data_options,
+        "label": spec.table_label, "data": spec.data, "data_options": spec.data_options,
         "data_fingerprint": data.fingerprint, "tasks": list(data.schema.tasks),
         "model_options": mcfg.to_dict(), "train_options": tcfg.to_dict(),
         "code_version": code_version(), "packages": package_versions(), "machine": machine(),
         "world_size": ctx.world, "parameters": n_params,
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    recorder = Recorder(tasks=tuple(data.schema.tasks))
     t0 = time.perf_counter()
     try:
         result: FitResult = fit(model, data, tcfg, generator=generator, dist_ctx=ctx,
-                                desc=desc or f"{spec.model} s{spec.seed}")
+                                desc=desc or f"{spec.model} s{spec.seed}", callbacks=[RecordRun(recorder)])
     except TrainingDiverged as e:
         record.update(status="diverged", error=str(e), metrics={})
         if store is not None and ctx.is_main:
-            e.recorder.save(store.artifacts(run_id))
+            recorder.save(store.artifacts(run_id))
             store.put(record)
         raise
     record.update(
@@ -95,10 +115,11 @@ def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = No
     )
     if store is not None and ctx.is_main:
         art = store.artifacts(run_id)
-        result.recorder.save(art)
+        recorder.save(art)
         if spec.save_model:
             torch.save(model.state_dict(), art / "model.pt")
         store.put(record)     # last: a record exists only once everything else is written
     record["_result"] = result
+    record["_recorder"] = recorder
     record["_model"] = model
     return record

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..fileio import atomic_write, json_default
+from ..virtual_gradient import VGSetting
 
 
 class ResultsStore:
@@ -55,10 +56,10 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
     for r in records:
         row = {k: r.get(k) for k in ("run_id", "status", "model", "dataset", "seed", "label",
                                      "data_fingerprint", "code_version", "device")}
-        mo = r.get("model_options", {})
-        row["gamma"] = mo.get("gamma") if mo.get("virtual_gradient") else None
-        row["corr"] = mo.get("corr") if mo.get("virtual_gradient") else None
-        row["virtual_gradient"] = bool(mo.get("virtual_gradient", False))
+        setting = VGSetting.parse((r.get("train_options") or {}).get("vg"))
+        row["gamma"] = setting.gamma if setting else None
+        row["corr"] = setting.corr if setting else None
+        row["virtual_gradient"] = setting is not None
         for split in ("valid", "test"):
             for task, m in (r.get("metrics", {}).get(split) or {}).items():
                 for k, v in m.items():

@@ -12,47 +12,42 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from ..errors import DephnError
+from ..data.datasets import load_dataset
+from ..models import model_entry
 from ..train.loop import TrainingDiverged
+from ..virtual_gradient import VGSetting
 from .runs import RunSpec, execute
 from .store import ResultsStore
 
-VG_MODELS = ("dephn", "mmoe", "ple")   # models whose gates take the virtual gradient
-
-
-def vg_label(gamma: str | None, corr: str | None) -> str:
-    return "none" if gamma is None else f"{gamma}/{corr}"
-
 
 def expand_grid(models: Sequence[str], datasets: Sequence[str], seeds: Sequence[int], *,
-                vg: Sequence[tuple[str, str] | None] = (None,), data: dict | None = None,
+                vg: Sequence[VGSetting | None] = (None,), data: dict | None = None,
                 model_options: dict | None = None, per_model_options: dict | None = None,
                 train_options: dict | None = None, data_options: dict | None = None,
                 save_model: Iterable[str] = ()) -> list[RunSpec]:
-    """All combinations. `vg` items are None (off) or (gamma, corr); models without gates
-    that take the virtual gradient only get None. `data` maps dataset name -> source path."""
+    """All combinations. `vg` items are None (off) or a `VGSetting`; models without gates
+    only get None. `data` maps dataset name -> source path."""
     specs = []
     save_model = set(save_model)
     for model, dataset, setting, seed in itertools.product(models, datasets, vg, seeds):
-        if setting is not None and model not in VG_MODELS:
+        if setting is not None and not model_entry(model).has_gates:
             continue
         opts = dict(model_options or {})
         opts.update((per_model_options or {}).get(model, {}))
+        topts = dict(train_options or {})
         if setting is not None:
-            opts.update(virtual_gradient=True, gamma=setting[0], corr=setting[1])
+            topts["vg"] = setting.label
         specs.append(RunSpec(model=model, dataset=dataset, seed=int(seed),
-                             data=(data or {}).get(dataset), model_options=opts,
-                             train_options=dict(train_options or {}),
-                             data_options=dict(data_options or {}),
-                             label=vg_label(*(setting or (None, None))),
-                             save_model=model in save_model))
+                             data=(data or {}).get(dataset), model_options=opts, train_options=topts,
+                             data_options=dict(data_options or {}), save_model=model in save_model))
     return _dedupe(specs)
 
 
 def _dedupe(specs):
     seen, out = set(), []
     for s in specs:
-        key = (s.model, s.dataset, s.seed, s.data, repr(sorted(s.model_options.items())))
+        key = (s.model, s.dataset, s.seed, s.data, repr(sorted(s.model_options.items())),
+               repr(sorted(s.train_options.items())))
         if key not in seen:
             seen.add(key)
             out.append(s)
@@ -71,7 +66,6 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
         key = spec.data_key()
         if key not in cache:
             if load is None:
-                from ..data.datasets import load_dataset
                 cache[key] = load_dataset(spec.dataset, spec.data, **spec.data_options)
             else:
                 cache[key] = load(spec)
@@ -89,34 +83,17 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
         if quiet:
             spec = RunSpec(**{**spec.__dict__, "train_options": {**spec.train_options, "quiet": True}})
         try:
-            rec = execute(spec, data, store, desc=f"[{i}/{len(specs)}] {spec.model} {spec.label} s{spec.seed}")
+            rec = execute(spec, data, store, desc=f"[{i}/{len(specs)}] {spec.model} {spec.table_label} s{spec.seed}")
             ran += 1
             aucs = " ".join(f"{t}={m['auc']:.4f}" for t, m in rec["metrics"]["test"].items())
-            log(f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.label} seed={spec.seed}: "
+            log(f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.table_label} seed={spec.seed}: "
                 f"test auc {aucs} ({rec['timing']['wall_seconds']:.1f}s)")
         except TrainingDiverged as e:
             failed += 1
-            log(f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.label} seed={spec.seed}: {e}")
+            log(f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.table_label} seed={spec.seed}: {e}")
     log(f"sweep: {ran} ran, {done} already done, {failed} diverged, {time.perf_counter() - t0:.1f}s")
     frame = store.frame()
     if frame.empty:
         return frame
     return frame[frame["run_id"].isin(ids)].reset_index(drop=True)
 
-
-def parse_vg(items: Sequence[str]) -> list[tuple[str, str] | None]:
-    """["none", "add_sqrt/pearson", "all"] -> settings; "all" = 8 gammas x 2 correlations."""
-    from ..virtual_gradient import GAMMAS
-    out = []
-    for item in items:
-        if item == "none":
-            out.append(None)
-        elif item == "all":
-            out.extend(itertools.product(GAMMAS, ("pearson", "cosine")))
-        else:
-            gamma, _, corr = item.partition("/")
-            if gamma not in GAMMAS or corr not in ("pearson", "cosine"):
-                raise DephnError(f"virtual-gradient setting {item!r}: expected none, all or GAMMA/CORR "
-                                 f"with GAMMA in {sorted(GAMMAS)} and CORR pearson|cosine")
-            out.append((gamma, corr))
-    return out

@@ -7,11 +7,12 @@ from .experts import ExpertGroup
 from .fint import FieldInteraction
 from .fm import BiInteraction, FactorizationMachine
 from .gates import SoftmaxGate, TrainableValueGate
+from .hook import GateHook
 from .linear import LinearPart
 from .mlp import MLP
 
 __all__ = [
     "BiInteraction", "CIN", "CrossNetwork", "ExpertGroup", "FactorizationMachine", "FieldEmbedding",
-    "FieldInteraction", "FieldSelfAttention", "LinearPart", "MLP", "SoftSelectionGate",
+    "FieldInteraction", "FieldSelfAttention", "GateHook", "LinearPart", "MLP", "SoftSelectionGate",
     "SoftmaxGate", "TrainableValueGate",
 ]

@@ -22,9 +22,9 @@ exactly as in MT-PHN: in "D_pub,C&F_pub" the Cross and Field experts join the pu
 in "D_pri,C&F_pub" the public experts are one Cross and one Field expert and each task's
 private path is one DNN expert.
 
-During training with labels and `cfg.virtual_gradient`, the gradient reaching every gate
-value is rescaled by the virtual-gradient coefficient (SPEC §4, eqs. 7–9), recorded in
-`ModelOutput.vg_coef["gates"]` as (T, K, P) for TVG or (B, T, K, P) for MG.
+The gates pass a `GateHook` (entries (K, P)): during training the trainer's virtual-gradient
+policy rescales the gradient reaching every gate value (SPEC §4, eqs. 7–9) and records the
+coefficients as (T, K, P) for TVG or (B, T, K, P) for MG.
 """
 from __future__ import annotations
 
@@ -37,11 +37,10 @@ from torch import nn
 from ..config import ModelConfig
 from ..data.schema import FeatureSpec
 from ..errors import DephnError
-from ..layers import SoftmaxGate, TrainableValueGate
-from .common import GatePolicy, make_embedding, make_mlp
+from ..layers import GateHook, SoftmaxGate, TrainableValueGate
+from .common import make_embedding, make_mlp
 from .heterogeneous import ParallelHeterogeneousLayers, TaskLinear
 from .output import ModelOutput
-from .registry import register
 
 
 def raw(x: torch.Tensor) -> torch.Tensor:
@@ -76,7 +75,6 @@ def _check_mappings(names) -> None:
         raise DephnError(f"explicit mappings are repeated: {list(names)}")
 
 
-@register("dephn", multi_task=True)
 class DEPHN(nn.Module):
     """DEPHN (Kong et al., IJCNN 2023): PHN experts, explicit mappings, TVG/MG gates,
     public + private logits, and the virtual gradient on the gates."""
@@ -104,7 +102,7 @@ class DEPHN(nn.Module):
             self.public_towers = nn.ModuleList(
                 make_mlp(k * p * h, cfg.tower_hidden, cfg, out_dim=1) for _ in spec.tasks)
         self.private_head = TaskLinear(n_tasks, len(self.phl.private_kinds) * h, bias=True)
-        self.gate_policy = GatePolicy(cfg)
+        self.gate_hook = GateHook("gates", entries=(k, p))
         if cfg.output == "sum_of_sigmoids":
             self._start_sum_of_sigmoids_at_half()
 
@@ -123,16 +121,14 @@ class DEPHN(nn.Module):
         z = e.flatten(1)                                                # (B, F*d)
         return torch.stack([g(z) for g in self.gate], dim=1)            # (B, T, K*P)
 
-    def forward(self, sparse: torch.Tensor, dense: torch.Tensor,
-                labels: torch.Tensor | None = None) -> ModelOutput:
+    def forward(self, sparse: torch.Tensor, dense: torch.Tensor) -> ModelOutput:
         k, p, h = self.kph
         e = self.embedding(sparse, dense)                               # (B, F, d)
         phl = self.phl(e)                                               # public (B, K, h)
         mapped = torch.stack([f(phl.public) for f in self.mappings], dim=2)  # (B, K, P, h)
 
         gates = self._gates(e)                                          # (T, K*P) | (B, T, K*P)
-        gates, coef = self.gate_policy(gates, labels)                   # same values, scaled grads
-        vg_coef = {} if coef is None else {"gates": coef.unflatten(-1, (k, p))}  # (T|B,T, K, P)
+        gates = self.gate_hook(gates)                                   # policies attach here
         gates = gates.unflatten(-1, (k, p))                             # (T, K, P) | (B, T, K, P)
         # TVG gates are global: give them a batch axis that broadcasts
         g_b = gates.unsqueeze(0) if gates.dim() == 3 else gates        # (1|B, T, K, P)
@@ -165,4 +161,4 @@ class DEPHN(nn.Module):
             inter[f"public_logit/{name}"] = public[:, t]                # (B,)
             inter[f"private_logit/{name}"] = private[:, t]              # (B,)
         return ModelOutput(logits={name: logits[:, t] for t, name in enumerate(self.tasks)},
-                           intermediates=inter, vg_coef=vg_coef, probs=probs)
+                           intermediates=inter, probs=probs)

@@ -12,8 +12,8 @@ experts (z = the flattened raw embedding, as MMoE's gate input):
 so the logit splits exactly into a public and a private part (paper Fig. 3b reads the ratio
 of their absolute values). With `tower_hidden = ()` the two read-outs together are one linear
 head on [gated public mix || private outputs]. Without private experts the private part is 0.
-With `cfg.virtual_gradient`, the operator of SPEC §4 rescales the gates' gradients
-("virtual gradient on MMoE", paper Fig. 5).
+The gates pass a `GateHook`, where the trainer's virtual-gradient policy (SPEC §4) rescales
+their gradients ("virtual gradient on MMoE", paper Fig. 5).
 """
 from __future__ import annotations
 
@@ -22,14 +22,12 @@ from torch import nn
 
 from ..config import ModelConfig
 from ..data.schema import FeatureSpec
-from ..layers import SoftmaxGate
-from .common import GatePolicy, make_embedding, make_towers
+from ..layers import GateHook, SoftmaxGate
+from .common import make_embedding, make_towers
 from .heterogeneous import ParallelHeterogeneousLayers, TaskLinear
 from .output import ModelOutput
-from .registry import register
 
 
-@register("mtphn", multi_task=True)
 class MTPHN(nn.Module):
     """MT-PHN (DEPHN, IJCNN 2023, §III-A): MMoE over parallel heterogeneous experts."""
 
@@ -43,14 +41,13 @@ class MTPHN(nn.Module):
         self.gates = nn.ModuleList(SoftmaxGate(n_fields * cfg.embed_dim, n_public) for _ in spec.tasks)
         self.towers = make_towers(h, spec, cfg)
         self.private_head = TaskLinear(n_tasks, len(self.phl.private_kinds) * h, bias=False)
-        self.gate_policy = GatePolicy(cfg)
+        self.gate_hook = GateHook("gates")
 
-    def forward(self, sparse: torch.Tensor, dense: torch.Tensor,
-                labels: torch.Tensor | None = None) -> ModelOutput:
+    def forward(self, sparse: torch.Tensor, dense: torch.Tensor) -> ModelOutput:
         e = self.embedding(sparse, dense)                              # (B, F, d)
         phl = self.phl(e)                                              # public (B, K, h)
         gates = torch.stack([g(e.flatten(1)) for g in self.gates], dim=1)  # (B, T, K)
-        gates, coef = self.gate_policy(gates, labels)                  # same values, scaled grads
+        gates = self.gate_hook(gates)                                  # policies attach here
         mixed = torch.einsum("btk,bkh->bth", gates, phl.public)        # (B, T, h)
         public = torch.cat([tower(mixed[:, t]) for t, tower in enumerate(self.towers)], dim=1)  # (B, T)
         private = self.private_head(phl.private.flatten(2))            # (B, T)
@@ -63,5 +60,4 @@ class MTPHN(nn.Module):
             inter[f"public_logit/{name}"] = public[:, t]               # (B,)
             inter[f"private_logit/{name}"] = private[:, t]             # (B,)
         return ModelOutput(logits={name: logits[:, t] for t, name in enumerate(self.tasks)},
-                           intermediates=inter,
-                           vg_coef={} if coef is None else {"gates": coef})
+                           intermediates=inter)

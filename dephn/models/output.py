@@ -17,7 +17,6 @@ class ModelOutput:
       - "public_logit/<task>", "private_logit/<task>":   (B,)
       - "contrib/<task>":          per expert x mapping contribution to the public logit, (B, K, P)
       - "experts":                 shared expert outputs, (B, K, h)
-    `vg_coef` holds the virtual-gradient coefficients applied this step, keyed like gates.
     `aux_loss` is a regulariser to add to the task loss (e.g. SNR's L0 penalty), or None.
     `probs` is set only by models whose output is not sigmoid(logit) (DEPHN's literal
     sum-of-sigmoids mode); the trainer then uses it instead of sigmoid(logits).
@@ -25,6 +24,5 @@ class ModelOutput:
 
     logits: dict[str, torch.Tensor]                                  # task -> (B,)
     intermediates: dict[str, torch.Tensor] = field(default_factory=dict)
-    vg_coef: dict[str, torch.Tensor] = field(default_factory=dict)
     aux_loss: torch.Tensor | None = None
     probs: dict[str, torch.Tensor] | None = None

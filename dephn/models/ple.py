@@ -6,10 +6,9 @@ from torch import nn
 
 from ..config import ModelConfig
 from ..data.schema import FeatureSpec
-from ..layers import SoftmaxGate
-from .common import GatePolicy, make_embedding, make_experts, make_towers
+from ..layers import GateHook, SoftmaxGate
+from .common import make_embedding, make_experts, make_towers
 from .output import ModelOutput
-from .registry import register
 
 
 class CGC(nn.Module):
@@ -21,23 +20,24 @@ class CGC(nn.Module):
     (T * n_specific + n_shared) into the input of the next level's shared experts.
     """
 
-    def __init__(self, n_tasks: int, in_dim: int, cfg: ModelConfig, last: bool):
+    def __init__(self, n_tasks: int, in_dim: int, cfg: ModelConfig, last: bool, hook_name: str):
         super().__init__()
         s, k = cfg.n_specific_experts, cfg.n_experts
         self.shared = make_experts(k, in_dim, cfg)
         self.specific = nn.ModuleList(make_experts(s, in_dim, cfg) for _ in range(n_tasks))
         self.task_gates = nn.ModuleList(SoftmaxGate(in_dim, s + k) for _ in range(n_tasks))
         self.shared_gate = None if last else SoftmaxGate(in_dim, n_tasks * s + k)
+        self.gate_hook = GateHook(hook_name)
         self.out_dim = self.shared.out_dim
 
-    def forward(self, task_in: list[torch.Tensor], shared_in: torch.Tensor, labels, policy: GatePolicy):
+    def forward(self, task_in: list[torch.Tensor], shared_in: torch.Tensor):
         """task_in: T inputs (B, in); shared_in (B, in). Returns (task outputs: T x (B, h),
         shared output (B, h) or None at the last level, task gates (B, T, S+K) as computed,
-        their virtual-gradient coefficients or None, shared experts (B, K, h))."""
+        shared experts (B, K, h))."""
         shared = self.shared(shared_in)                                           # (B, K, h)
         specific = [group(x) for group, x in zip(self.specific, task_in)]         # (B, S, h) per task
         gates = torch.stack([g(x) for g, x in zip(self.task_gates, task_in)], 1)  # (B, T, S+K)
-        gates_used, coef = policy(gates, labels)                                  # (B, T, S+K)
+        gates_used = self.gate_hook(gates)                                        # (B, T, S+K)
         task_out = [torch.bmm(gates_used[:, t:t + 1], torch.cat([spec, shared], 1)).squeeze(1)  # (B, h)
                     for t, spec in enumerate(specific)]
         shared_out = None
@@ -45,20 +45,20 @@ class CGC(nn.Module):
             every = torch.cat(specific + [shared], 1)                             # (B, T*S+K, h)
             g = self.shared_gate(shared_in).unsqueeze(1)                          # (B, 1, T*S+K)
             shared_out = torch.bmm(g, every).squeeze(1)                           # (B, h)
-        return task_out, shared_out, gates, coef, shared
+        return task_out, shared_out, gates, shared
 
 
-@register("ple", multi_task=True)
 class PLE(nn.Module):
     """`cfg.ple_levels` stacked CGC levels, then one tower per task.
 
     Level 1 reads the flattened embedding everywhere; level l+1's task-t experts read
     task t's output of level l, its shared experts read level l's shared-gate output.
-    The virtual-gradient policy (SPEC §4) is applied to every level's task gates.
+    Every level's task gates pass a `GateHook` (named "gates" at the last level,
+    "gates@level<l>" (1-based) below it), where the trainer's virtual-gradient policy
+    (SPEC §4) attaches.
 
     Intermediates: "gates/<task>" (B, S+K) of the last level (task t's own experts
     first, then the shared ones), "experts" (B, K, h) the last level's shared experts.
-    vg_coef: "gates" for the last level, "gates@level<l>" (1-based) for the ones below.
     """
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
@@ -68,23 +68,20 @@ class PLE(nn.Module):
         in_dim = spec.n_fields * cfg.embed_dim
         self.levels = nn.ModuleList()
         for level in range(cfg.ple_levels):
-            cgc = CGC(len(self.tasks), in_dim, cfg, last=level == cfg.ple_levels - 1)
+            last = level == cfg.ple_levels - 1
+            cgc = CGC(len(self.tasks), in_dim, cfg, last=last,
+                      hook_name="gates" if last else f"gates@level{level + 1}")
             self.levels.append(cgc)
             in_dim = cgc.out_dim
         self.towers = make_towers(in_dim, spec, cfg)
-        self.gate_policy = GatePolicy(cfg)
 
-    def forward(self, sparse: torch.Tensor, dense: torch.Tensor,
-                labels: torch.Tensor | None = None) -> ModelOutput:
+    def forward(self, sparse: torch.Tensor, dense: torch.Tensor) -> ModelOutput:
         x = self.embedding(sparse, dense).flatten(1)                   # (B, F*d)
         task_in, shared_in = [x] * len(self.tasks), x
-        vg_coef = {}
-        for level, cgc in enumerate(self.levels, start=1):
-            task_in, shared_in, gates, coef, shared = cgc(task_in, shared_in, labels, self.gate_policy)
-            if coef is not None:
-                vg_coef["gates" if level == len(self.levels) else f"gates@level{level}"] = coef
+        for cgc in self.levels:
+            task_in, shared_in, gates, shared = cgc(task_in, shared_in)
         logits = {t: tower(h).squeeze(-1)                              # (B,) each
                   for t, tower, h in zip(self.tasks, self.towers, task_in)}
         inter = {f"gates/{t}": gates[:, i] for i, t in enumerate(self.tasks)}
         inter["experts"] = shared
-        return ModelOutput(logits=logits, intermediates=inter, vg_coef=vg_coef)
+        return ModelOutput(logits=logits, intermediates=inter)

@@ -8,10 +8,8 @@ from ..config import ModelConfig
 from ..data.schema import FeatureSpec
 from .common import make_embedding, make_mlp, make_towers
 from .output import ModelOutput
-from .registry import register
 
 
-@register("shared_bottom", multi_task=True)
 class SharedBottom(nn.Module):
     """Embedding -> bottom MLP(expert_hidden) -> task towers.
 
@@ -26,8 +24,7 @@ class SharedBottom(nn.Module):
         self.bottom = make_mlp(spec.n_fields * cfg.embed_dim, cfg.expert_hidden, cfg)
         self.towers = make_towers(self.bottom.out_dim, spec, cfg)
 
-    def forward(self, sparse: torch.Tensor, dense: torch.Tensor,
-                labels: torch.Tensor | None = None) -> ModelOutput:
+    def forward(self, sparse: torch.Tensor, dense: torch.Tensor) -> ModelOutput:
         x = self.embedding(sparse, dense).flatten(1)          # (B, F*d)
         h = self.bottom(x)                                    # (B, h)
         logits = {t: tower(h).squeeze(-1) for t, tower in zip(self.tasks, self.towers)}  # (B,) each

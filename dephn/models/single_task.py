@@ -16,7 +16,6 @@ from ..data.schema import FeatureSpec
 from ..layers import CIN, BiInteraction, CrossNetwork, FieldInteraction, LinearPart
 from .common import make_embedding, make_mlp
 from .output import ModelOutput
-from .registry import register
 
 
 class DNNNet(nn.Module):
@@ -120,36 +119,29 @@ class PerTask(nn.Module):
         self.tasks = tuple(spec.tasks)
         self.nets = nn.ModuleList(self.net_cls(spec, cfg) for _ in self.tasks)
 
-    def forward(self, sparse: torch.Tensor, dense: torch.Tensor,
-                labels: torch.Tensor | None = None) -> ModelOutput:
+    def forward(self, sparse: torch.Tensor, dense: torch.Tensor) -> ModelOutput:
         return ModelOutput(logits={t: net(sparse, dense) for t, net in zip(self.tasks, self.nets)})
 
 
-@register("dnn", multi_task=False)
 class DNN(PerTask):
     net_cls = DNNNet
 
 
-@register("wide_deep", multi_task=False)
 class WideDeep(PerTask):
     net_cls = WideDeepNet
 
 
-@register("dcn", multi_task=False)
 class DCN(PerTask):
     net_cls = DCNNet
 
 
-@register("fint", multi_task=False)
 class FINT(PerTask):
     net_cls = FINTNet
 
 
-@register("nfm", multi_task=False)
 class NFM(PerTask):
     net_cls = NFMNet
 
 
-@register("xdeepfm", multi_task=False)
 class XDeepFM(PerTask):
     net_cls = XDeepFMNet

@@ -20,7 +20,6 @@ from ..config import ModelConfig
 from ..data.schema import FeatureSpec
 from .common import make_embedding, make_experts, make_towers
 from .output import ModelOutput
-from .registry import register
 
 STRETCH = (-0.1, 1.1)  # (gamma, zeta): the stretch interval of the hard concrete
 
@@ -54,7 +53,6 @@ class HardConcrete(nn.Module):
         return torch.sigmoid(self.log_alpha - self.beta * math.log(-gamma / zeta)).sum()
 
 
-@register("snr", multi_task=True)
 class SNRTrans(nn.Module):
     """SNR-Trans with K = cfg.n_experts lower sub-networks and one upper per task.
 
@@ -77,8 +75,7 @@ class SNRTrans(nn.Module):
         self.coding = HardConcrete((n_tasks, k), cfg.snr_beta)
         self.towers = make_towers(h, spec, cfg)
 
-    def forward(self, sparse: torch.Tensor, dense: torch.Tensor,
-                labels: torch.Tensor | None = None) -> ModelOutput:
+    def forward(self, sparse: torch.Tensor, dense: torch.Tensor) -> ModelOutput:
         x = self.embedding(sparse, dense).flatten(1)                       # (B, F*d)
         u = self.experts(x)                                                # (B, K, h)
         z = self.coding()                                                  # (T, K)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..experiments.aggregate import paired_comparison
 from ..fileio import atomic_write, json_default
+from ..plotting.sweep import gain_frame
 from . import items
 from .context import Study
 from .paper import CRITEO_PEARSON, TABLE_I, TABLE_II
@@ -58,7 +59,6 @@ def claim_mtphn_setting(study: Study) -> list[dict]:
 
 
 def claim_vg_on_mmoe(study: Study) -> list[dict]:
-    from ..plotting.sweep import gain_frame
     res = items.ok(study.run(items.vg_specs(study)))
     tasks = study.dataset("criteo-ur").schema.tasks
     out = []

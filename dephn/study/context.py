@@ -12,18 +12,26 @@ A smoke run writes to outputs/smoke and so never overwrites the cpu results.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
+import torch
 
+from ..config import ModelConfig
+from ..data.datasets import load_dataset
 from ..data.encoded import EncodedDataset
+from ..data.readers.wechat import WECHAT_PAPER_TASKS
 from ..data.standins import aliccp_standin, wechat_standin
+from ..experiments.recorder import Recorder
 from ..experiments.runs import RunSpec
 from ..experiments.store import ResultsStore
 from ..experiments.sweep import run_sweep
-from .profiles import Profile, get_profile
+from ..fileio import atomic_write
+from ..models import build_model
+from ..plotting.save import save_figure
+from ..virtual_gradient import VGSetting
+from .profiles import DEFAULT_PROFILE, Profile, get_profile
 
 def _default_root() -> Path:
     """outputs/ of the checkout the package runs from (notebooks run with notebooks/ as their
@@ -50,7 +58,7 @@ class Study:
         self._datasets: dict[str, EncodedDataset] = {}
 
     @classmethod
-    def open(cls, profile: str = "smoke", out_dir=None, *, data_paths=None, **overrides) -> "Study":
+    def open(cls, profile: str = DEFAULT_PROFILE, out_dir=None, *, data_paths=None, **overrides) -> "Study":
         """`overrides` change profile fields (e.g. seeds=[0, 1]); None values are ignored."""
         return cls(get_profile(profile).replace(**overrides), out_dir, data_paths=data_paths)
 
@@ -59,7 +67,6 @@ class Study:
         if dataset.startswith("criteo") and self.data_paths.get(dataset) is None:
             return {"rows": self.profile.rows}
         if dataset == "wechat":          # the paper's three WeChat tasks (Table II)
-            from ..data.readers.wechat import WECHAT_PAPER_TASKS
             opts = {"tasks": list(WECHAT_PAPER_TASKS)}
         else:
             opts = {}
@@ -79,18 +86,20 @@ class Study:
 
     def dataset(self, name: str) -> EncodedDataset:
         if name not in self._datasets:
-            from ..data.datasets import load_dataset
             self._datasets[name] = load_dataset(name, self.source(name), **self.data_options(name))
         return self._datasets[name]
 
     # -- runs ------------------------------------------------------------------------
     def spec(self, model: str, dataset: str, seed: int, *, label: str = "", save_model: bool = False,
-             **model_options) -> RunSpec:
+             vg: VGSetting | None = None, **model_options) -> RunSpec:
+        """A run of this study; `label` names it in tables (default: its virtual-gradient setting)."""
         opts = {**self.profile.model_options, **model_options}
+        topts = self.profile.train_options()
+        if vg is not None:
+            topts["vg"] = vg.label
         return RunSpec(model=model, dataset=dataset, seed=seed, data=self.source(dataset),
-                       model_options=opts, train_options=self.profile.train_options(),
-                       data_options=self.data_options(dataset), label=label or "none",
-                       save_model=save_model)
+                       model_options=opts, train_options=topts,
+                       data_options=self.data_options(dataset), label=label, save_model=save_model)
 
     def run(self, specs: list[RunSpec], *, force: bool = False) -> pd.DataFrame:
         """Run what is not in the results store yet; return these specs' records as a frame."""
@@ -102,9 +111,6 @@ class Study:
 
     def load_model(self, run_id: str):
         """The trained model of a run saved with save_model=True, in eval mode."""
-        import torch
-        from ..config import ModelConfig
-        from ..models import build_model
         rec = self.store.get(run_id)
         model = build_model(rec["model"], self.dataset(rec["dataset"]).feature_spec,
                             ModelConfig.from_dict(rec["model_options"]))
@@ -112,22 +118,17 @@ class Study:
         model.load_state_dict(state)
         return model.eval()
 
-    def recorder(self, run_id: str):
-        from ..train.recorder import Recorder
+    def recorder(self, run_id: str) -> Recorder:
         return Recorder.load(self.store.artifacts(run_id))
 
     # -- outputs ---------------------------------------------------------------------
     def save_figure(self, fig, name: str, *, title: str, caption: str = "", source: str = ""):
-        from ..plotting.save import save_figure
         return save_figure(fig, name, self.figures_dir, title=title, caption=caption, source=source)
 
     def save_table(self, table: pd.DataFrame, name: str, *, title: str, caption: str = "",
                    source: str = "") -> Path:
         self.tables_dir.mkdir(parents=True, exist_ok=True)
-        path = self.tables_dir / f"{name}.csv"
-        tmp = path.with_suffix(".csv.tmp")
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, path)
+        path = atomic_write(self.tables_dir / f"{name}.csv", table.to_csv(index=False).encode())
         _update_index(self.tables_dir / "index.json", {"name": name, "title": title, "caption": caption,
                                                         "source": source, "file": path.name})
         return path
@@ -145,12 +146,10 @@ class Study:
 def _update_index(path: Path, entry: dict) -> None:
     entries = json.loads(path.read_text()) if path.exists() else []
     entries = [e for e in entries if e["name"] != entry["name"]] + [entry]
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(entries, indent=1))
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(entries, indent=1).encode())
 
 
-def open_study(profile: str, out_dir=None, *, seeds=None, criteo_path=None, aliccp_path=None,
+def open_study(profile: str = DEFAULT_PROFILE, out_dir=None, *, seeds=None, criteo_path=None, aliccp_path=None,
                wechat_path=None) -> Study:
     """What every notebook's first code cell calls with its parameters."""
     paths = {"criteo-r": criteo_path, "criteo-ur": criteo_path, "aliccp": aliccp_path, "wechat": wechat_path}

@@ -5,18 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.synthetic import targets
 from ..experiments.aggregate import fmt_mean_std, summarize
-from ..train.loop import predict
+from ..train.evaluate import predict
+from ..virtual_gradient import VGSetting, parse_settings
 from .context import Study
+from .paper import CRITEO_PEARSON
 
 SETTINGS = ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri")   # MT-PHN expert settings (Table I)
-PAPER_VG = ("add_sqrt", "pearson")                                # the paper's final choice
-DEPHN_PAPER = {"virtual_gradient": True, "gamma": PAPER_VG[0], "corr": PAPER_VG[1]}
+PAPER_VG = VGSetting("add_sqrt", "pearson")                       # the paper's final choice
 
 
 def _model_spec(study: Study, model: str, dataset: str, seed: int, **kw):
     if model == "dephn":
-        return study.spec(model, dataset, seed, label="add_sqrt/pearson", **{**DEPHN_PAPER, **kw})
+        return study.spec(model, dataset, seed, vg=PAPER_VG, **kw)
     return study.spec(model, dataset, seed, **kw)
 
 
@@ -101,9 +103,8 @@ def activation_parts(study: Study, frame: pd.DataFrame, model="mtphn", label="D_
 
 # -- Fig. 5: the virtual-gradient sweep ------------------------------------------------------------
 
-def vg_settings(study: Study) -> list[tuple[str, str]]:
-    from ..experiments.sweep import parse_vg
-    return [s for s in parse_vg(list(study.profile.vg)) if s is not None]
+def vg_settings(study: Study) -> list[VGSetting]:
+    return [s for s in parse_settings(study.profile.vg) if s is not None]
 
 
 def vg_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn")) -> list:
@@ -113,16 +114,14 @@ def vg_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "
             for m in models:
                 specs.append(study.spec(m, d, seed))          # without the virtual gradient
                 settings = vg_settings(study) if m in study.profile.vg_models else [PAPER_VG]
-                for g, c in settings:
-                    specs.append(study.spec(m, d, seed, label=f"{g}/{c}", virtual_gradient=True,
-                                            gamma=g, corr=c))
+                specs += [study.spec(m, d, seed, vg=setting) for setting in settings]
     return specs
 
 
 # -- Fig. 6 and gating --------------------------------------------------------------------------
 
 def gating_specs(study: Study, dataset="criteo-ur") -> list:
-    return [study.spec("dephn", dataset, seed, label=f"{gate}", gate=gate, save_model=True, **DEPHN_PAPER)
+    return [study.spec("dephn", dataset, seed, label=gate, gate=gate, save_model=True, vg=PAPER_VG)
             for gate in ("tvg", "mg") for seed in study.profile.seeds]
 
 
@@ -172,7 +171,7 @@ def _runs_with_tasks(study, frame):
 def confidence_specs(study: Study, dataset="criteo-ur") -> list:
     return [s for seed in study.profile.seeds for s in (
         study.spec("mmoe", dataset, seed, save_model=True),
-        study.spec("dephn", dataset, seed, label="add_sqrt/pearson", save_model=True, **DEPHN_PAPER))]
+        study.spec("dephn", dataset, seed, save_model=True, vg=PAPER_VG))]
 
 
 def activations(study: Study, frame: pd.DataFrame, split="test") -> tuple[np.ndarray, dict]:
@@ -193,8 +192,6 @@ def activations(study: Study, frame: pd.DataFrame, split="test") -> tuple[np.nda
     return c, {m: {t: np.concatenate(v) for t, v in d.items()} for m, d in acts.items()}
 
 
-
-
 # -- §IV-A: the artificial data sets -------------------------------------------------------------
 
 SYNTHETIC = {"criteo-r": "r", "criteo-ur": "ur"}
@@ -202,7 +199,6 @@ SYNTHETIC = {"criteo-r": "r", "criteo-ur": "ur"}
 
 def data_summary(study: Study) -> pd.DataFrame:
     """Rows, label rates and correlations of Criteo-R / Criteo-UR as built, beside the paper's."""
-    from .paper import CRITEO_PEARSON
     rows = []
     for name in SYNTHETIC:
         data = study.dataset(name)
@@ -232,6 +228,5 @@ def target_samples(study: Study, split="test") -> tuple[np.ndarray, dict[str, np
 
 def true_curves(dataset: str, c: np.ndarray, tasks, n: int = 200) -> dict:
     """{task: (c_grid, target_grid)}: task 1's target is c itself, task 2's is y(c)."""
-    from ..data.synthetic import targets
     grid = np.linspace(np.quantile(c, 0.005), np.quantile(c, 0.995), n)
     return {tasks[0]: (grid, grid), tasks[1]: (grid, targets(SYNTHETIC[dataset], grid))}

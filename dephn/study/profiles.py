@@ -2,7 +2,11 @@
 
 - smoke: minutes for all notebooks on a 2-core CPU (CI runs it); numbers mean little.
 - cpu:   the default of `make study`: the embedded data at a size where the figures mean
-         something, several seeds, about half an hour on a 2-core CPU.
+         something, several seeds, about 5 minutes on a 2-core CPU (README: measured).
+
+`DEFAULT_PROFILE` (smoke) is the one default of the command line, the notebooks' parameters
+cell and `Study.open`: the cheapest, so a notebook opened or checked in a fresh checkout runs
+in minutes; every other profile is asked for by name.
 - paper: a GPU and the full data sets at the paper's scale (point the data paths at them).
 """
 from __future__ import annotations
@@ -11,8 +15,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from ..errors import DephnError
-
-ALL_VG = "all"
+from ..virtual_gradient import ALL_VG
+DEFAULT_PROFILE = "smoke"
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,19 @@ so a second call resumes where the first stopped.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import papermill as pm
+from papermill.exceptions import PapermillExecutionError
+
 from ..errors import DephnError
 from ..experiments.provenance import code_version, package_versions
 from ..experiments.store import ResultsStore
+from ..fileio import atomic_write
+from ..report import build_report
 from .context import DEFAULT_ROOT
 from .profiles import get_profile
 
@@ -36,9 +40,6 @@ def study_notebooks(directory: Path = NOTEBOOK_DIR, only: list[str] | None = Non
 
 def run_study(profile: str, out: str | Path | None = None, *, only: list[str] | None = None,
               parameters: dict | None = None, report: bool = True, log=None) -> Path:
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
     get_profile(profile)                       # validate before anything runs
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     out = Path(out or DEFAULT_ROOT / profile).resolve()
@@ -75,7 +76,6 @@ def run_study(profile: str, out: str | Path | None = None, *, only: list[str] | 
     meta["data_fingerprints"] = _fingerprints(out)
     _write_json(meta_path, meta)
     if report:
-        from ..report import build_report
         path = build_report(out)
         log(f"report: {path}")
     return out
@@ -89,6 +89,4 @@ def _fingerprints(out: Path) -> dict[str, str]:
 
 
 def _write_json(path: Path, obj) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, default=str))
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(obj, indent=1, default=str).encode())

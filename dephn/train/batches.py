@@ -54,6 +54,10 @@ class BatchSource:
         row_bytes = max(1, nbytes // len(split))
         return cls(split, device, chunk_rows=max(1, int(max_bytes // 4 // row_bytes)))
 
+    def whole(self) -> Batch:
+        """The whole split as one batch on the device."""
+        return self._resident if self._resident is not None else self._load(0, self.n)
+
     def _load(self, lo: int, hi: int) -> Batch:
         s = self.split
         return Batch(_to_tensor(s.sparse[lo:hi], self.device, torch.long),

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from ..config import StrictConfig
 from ..errors import DephnError
+from ..virtual_gradient import VGSetting
 
 
 @dataclass
@@ -25,6 +26,8 @@ class TrainConfig(StrictConfig):
     max_steps: int | None = None          # stop after this many steps (smoke runs)
     quiet: bool = False                   # no progress bar
     data_on_device_max_gb: float = 4.0    # keep a split on the accelerator when it is at most this size
+    # --- gradient policy on the gates (models with gate hooks: DEPHN, MT-PHN, MMoE, PLE) ---
+    vg: str | None = None                 # virtual gradient "GAMMA/CORR" (e.g. "add_sqrt/pearson"), None = off
 
     def __post_init__(self):
         if self.task_weights is not None:
@@ -40,3 +43,5 @@ class TrainConfig(StrictConfig):
             raise DephnError(f"precision={self.precision!r}: expected auto, fp32 or bf16")
         if self.patience < 0:
             raise DephnError("patience must be >= 0")
+        setting = VGSetting.parse(self.vg)          # one spelling: None or "GAMMA/CORR"
+        self.vg = None if setting is None else setting.label

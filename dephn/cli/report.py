@@ -1,6 +1,8 @@
 """`dephn report`: write the self-contained HTML report of a study output folder."""
 from __future__ import annotations
 
+from ..report import build_report
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("report", help="write <out>/report.html: figures, tables, claims and configuration of a study",
@@ -10,6 +12,5 @@ def add_parser(sub) -> None:
 
 
 def run_report(args) -> int:
-    from .report import build_report
     print(build_report(args.out))
     return 0

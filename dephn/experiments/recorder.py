@@ -8,9 +8,8 @@ Saved as one JSON (scalars) + one .npz (arrays) so a run's artefacts load withou
 """
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,10 +76,9 @@ class Recorder:
         meta = {"tasks": list(self.tasks), "steps": self.steps, "epochs": self.epochs,
                 "vg_steps": self.vg_steps}
         atomic_write(d / "recorder.json", json.dumps(meta, default=json_default).encode())
-        buf = tempfile.NamedTemporaryFile(dir=d, suffix=".npz.tmp", delete=False)
-        with buf:
-            np.savez_compressed(buf, **arrays)
-        os.replace(buf.name, d / "recorder.npz")
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        atomic_write(d / "recorder.npz", buf.getvalue())
 
     @classmethod
     def load(cls, directory: str | Path) -> "Recorder":

@@ -2,7 +2,7 @@
 
     dephn data make-criteo --rows N --seed S --out FILE
     dephn data build --dataset criteo-r|criteo-ur --source FILE --out DIR [--scale auto|X] [--noise X]
-    dephn data prepare --dataset NAME [--data PATH | --train F --valid F --test F] [--cache-dir DIR]
+    dephn data prepare --dataset NAME [--data PATH | --train F --valid F --test F] [data flags]
     dephn data list
 
 Each prints a JSON summary on stdout; user errors raise `DephnError` (one line, exit 1).
@@ -12,7 +12,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..data.cache import atomic_file
+from ..data.datasets import dataset_descriptions, load_dataset
+from ..data.generator import write_criteo
+from ..data.synthetic import BuildConfig, build
 from ..errors import DephnError
+from .args import add_data_args, data_options, data_path
 
 
 def add_parser(subparsers) -> None:
@@ -41,20 +46,7 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("prepare", help="encode + cache a data set and print its summary")
-    p.add_argument("--dataset", required=True, help="data set name (see `dephn data list`)")
-    p.add_argument("--data", default=None, help="source file or directory (default: the embedded one)")
-    p.add_argument("--train", default=None, help="your own train file (with --valid and --test)")
-    p.add_argument("--valid", default=None, help="your own validation file")
-    p.add_argument("--test", default=None, help="your own test file")
-    p.add_argument("--cache-dir", type=Path, default=None,
-                   help="processed-data cache (default: $DEPHN_CACHE, else the checkout's data/cache)")
-    p.add_argument("--rows", type=int, default=None, help="generated rows (embedded) or rows read per file")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random split")
-    p.add_argument("--min-count", type=int, default=2, help="training occurrences for a category id")
-    p.add_argument("--split", default="0.8,0.1,0.1", help="train,valid,test fractions")
-    p.add_argument("--on-bad-lines", choices=["error", "skip"], default="error")
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="reader (or builder) option; VALUE parsed as JSON when it can be")
+    add_data_args(p, dataset_default=None)
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("list", help="list the data set names")
@@ -71,9 +63,6 @@ def _print(obj) -> None:
 
 
 def cmd_make_criteo(args) -> int:
-    from .cache import atomic_file
-    from .generator import write_criteo
-
     if args.rows < 1:
         raise DephnError(f"--rows must be >= 1, got {args.rows}")
     with atomic_file(args.out) as tmp:
@@ -84,8 +73,6 @@ def cmd_make_criteo(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .synthetic import BuildConfig, build
-
     if not args.source.is_file():
         raise DephnError(f"source file not found: {args.source}")
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
@@ -99,41 +86,12 @@ def cmd_build(args) -> int:
 
 
 def cmd_prepare(args) -> int:
-    from .datasets import load_dataset
-
-    own = [args.train, args.valid, args.test]
-    if any(own):
-        if not all(own):
-            raise DephnError("--train, --valid and --test go together")
-        if args.data:
-            raise DephnError("give either --data or --train/--valid/--test, not both")
-        path = {"train": args.train, "valid": args.valid, "test": args.test}
-    else:
-        path = args.data
-    try:
-        fractions = tuple(float(x) for x in args.split.split(","))
-    except ValueError:
-        raise DephnError(f"--split must be three comma-separated numbers, got {args.split!r}") from None
-    options = dict(_option(o) for o in args.option)
-    dataset = load_dataset(args.dataset, path, cache_dir=args.cache_dir, seed=args.seed, rows=args.rows,
-                           min_count=args.min_count, split=fractions, on_bad_lines=args.on_bad_lines, **options)
+    dataset = load_dataset(args.dataset, data_path(args), **data_options(args))
     _print({"dataset": dataset.name, "fingerprint": dataset.fingerprint, "tasks": list(dataset.schema.tasks),
             "n_sparse": len(dataset.schema.sparse), "n_dense": len(dataset.schema.dense), **dataset.meta})
     return 0
 
 
 def cmd_list(args) -> int:
-    from .datasets import dataset_descriptions
-
     _print(dataset_descriptions())
     return 0
-
-
-def _option(text: str) -> tuple[str, object]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise DephnError(f"--option must be KEY=VALUE, got {text!r}")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value

@@ -1,7 +1,7 @@
 """HTML building blocks of the study report: escaping, tables, the page skeleton, CSS and JS.
 
-Everything here is plain text assembly with no I/O, so `dephn.report` decides *what* goes in
-the page and this module only decides *how it looks*. The page must work offline and from a
+Everything here is plain text assembly with no I/O, so the rest of `dephn.report` decides
+*what* goes in the page and this module only decides *how it looks*. The page must work offline and from a
 `file://` URL: no external stylesheet, font, script or image is ever referenced.
 """
 from __future__ import annotations

@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import shlex
 
+from ..bench.outputs import README, results_json
+from ..bench.peers import peer_missing
+from ..bench.plan import DEFAULT_MODELS, BenchConfig, parse_models, peer_entries
+from ..bench.report import checks_table, results_table
+from ..bench.runner import run_benchmark
+from ..data.datasets import load_dataset
 from ..errors import DephnError
-from .plan import DEFAULT_MODELS, BenchConfig, peer_entries, parse_models
+from ..train.device import resolve_device
 
 EMBEDDED = ("criteo", "criteo-r", "criteo-ur")
 
@@ -54,8 +60,6 @@ def canonical_command(args) -> str:
 def load_bench_data(cfg: BenchConfig, path: str | None = None):
     """The data set and a line describing it. `rows` sizes the embedded generated Criteo source
     (criteo, criteo-r, criteo-ur without a path) and reads the first rows of a given file."""
-    from ..data.datasets import load_dataset
-
     try:
         data = load_dataset(cfg.dataset, path, rows=cfg.rows if cfg.dataset in EMBEDDED or path else None,
                             cache_dir=cfg.cache_dir)
@@ -73,11 +77,6 @@ def load_bench_data(cfg: BenchConfig, path: str | None = None):
 
 
 def run_bench(args) -> int:
-    from ..train.device import resolve_device
-    from .peers import peer_missing
-    from .report import checks_table, results_table
-    from .runner import README, results_json, run_benchmark
-
     cfg = BenchConfig(dataset=args.dataset, rows=args.rows, epochs=args.epochs, batch_size=args.batch_size,
                       device=args.device, precision=args.precision, seed=args.seed, repeats=args.repeats,
                       cache_dir=args.cache_dir)

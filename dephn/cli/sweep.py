@@ -4,20 +4,15 @@ from __future__ import annotations
 import sys
 
 from ..errors import DephnError
-
-
-def _ints(text: str) -> list[int]:
-    try:
-        if "-" in text and "," not in text:
-            lo, hi = text.split("-")
-            return list(range(int(lo), int(hi) + 1))
-        return [int(x) for x in text.split(",")]
-    except ValueError:
-        raise DephnError(f"seeds {text!r}: expected e.g. 0,1,2 or 0-4") from None
+from ..experiments.aggregate import fmt_mean_std, summarize
+from ..experiments.store import ResultsStore
+from ..experiments.sweep import expand_grid, run_sweep
+from ..virtual_gradient import parse_settings
+from .args import (add_data_args, add_train_args, apply_threads, data_options, data_path, parse_seeds, parse_set,
+                   train_options)
 
 
 def add_parser(sub) -> None:
-    from ..train.commands import add_data_args, add_train_args
     p = sub.add_parser("sweep", help="run a grid of models x virtual-gradient settings x data sets x seeds",
                        description="Resumable: finished runs in the results store are skipped.")
     p.add_argument("--models", default="mmoe,dephn", help="comma-separated model names")
@@ -39,24 +34,22 @@ def add_parser(sub) -> None:
 
 
 def run_sweep_cmd(args) -> int:
-    from ..train.commands import data_options, parse_set, train_options
-    from .sweep import expand_grid, parse_vg, run_sweep
+    apply_threads(args)
     datasets = (args.datasets or args.dataset).split(",")
-    specs = expand_grid(args.models.split(","), datasets, _ints(args.seeds),
-                        vg=parse_vg(args.vg.split(",")),
-                        data={d: args.data for d in datasets} if args.data else None,
+    path = data_path(args)
+    specs = expand_grid(args.models.split(","), datasets, parse_seeds(args.seeds),
+                        vg=parse_settings(args.vg.split(",")),
+                        data={d: path for d in datasets} if path else None,
                         model_options=parse_set(args.set), train_options=train_options(args),
                         data_options=data_options(args))
     for s in specs:
-        s.model_config(), s.train_config()   # validate all before the first run
+        s.check()                            # validate all before the first run
     print(f"sweep: {len(specs)} runs into {args.out}", file=sys.stderr)
     run_sweep(specs, args.out, force=args.force, quiet=args.quiet)
     return 0
 
 
 def run_results(args) -> int:
-    from .aggregate import summarize
-    from .store import ResultsStore
     frame = ResultsStore(args.out).frame()
     if frame.empty:
         raise DephnError(f"no finished runs in {args.out}")
@@ -65,11 +58,10 @@ def run_results(args) -> int:
     table = summarize(frame, ["dataset", "model", "label"], metrics)
     if args.json:
         print(table.to_json(orient="records"))
-    else:
-        from .aggregate import fmt_mean_std
-        for _, row in table.iterrows():
-            cells = [fmt_mean_std(row[f"{m}:mean"], row[f"{m}:std"]) for m in metrics]
-            n = int(row[f"{metrics[0]}:n"]) if metrics else 0
-            print(f"{row['dataset']:10s} {row['model']:14s} {row['label']:18s} n={n} "
-                  + "  ".join(f"{m.split('/')[1]}={c}" for m, c in zip(metrics, cells)))
+        return 0
+    for _, row in table.iterrows():
+        cells = [fmt_mean_std(row[f"{m}:mean"], row[f"{m}:std"]) for m in metrics]
+        n = int(row[f"{metrics[0]}:n"]) if metrics else 0
+        print(f"{row['dataset']:10s} {row['model']:14s} {row['label']:18s} n={n} "
+              + "  ".join(f"{m.split('/')[1]}={c}" for m, c in zip(metrics, cells)))
     return 0

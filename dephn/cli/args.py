@@ -1,0 +1,161 @@
+"""What every command shares: the parser class, KEY=VALUE options, seeds, data and training
+flags, threads, and the one default study profile."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import torch
+
+from ..errors import DephnError
+from ..study.profiles import DEFAULT_PROFILE, PROFILES
+
+__all__ = ["DEFAULT_PROFILE", "Parser", "add_data_args", "add_profile_arg", "add_threads_arg",
+           "add_train_args", "apply_threads", "data_options", "parse_seeds", "parse_set", "train_options"]
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's usage errors: one line, exit 2
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def parse_set(items, flag: str = "--set") -> dict:
+    """KEY=VALUE pairs; VALUE parsed as JSON where it is JSON (64, 0.5, true, [64,32]), else kept as
+    text ("64,32", "add_sqrt/pearson"). Config classes convert the text to each field's type."""
+    out = {}
+    for item in items or ():
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise DephnError(f"{flag} {item!r}: expected KEY=VALUE")
+        try:
+            val = json.loads(raw)
+        except json.JSONDecodeError:
+            val = raw
+        out[key.replace("-", "_")] = val
+    return out
+
+
+def parse_seeds(text: str) -> list[int]:
+    """"0,1,2" | "0-4" | "0-2,7" -> seeds, in order, without repeats."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, sep, hi = part.strip().partition("-")
+            values = range(int(lo), int(hi) + 1) if sep else [int(lo)]
+            seeds += [s for s in values if s not in seeds]
+    except ValueError:
+        raise DephnError(f"seeds {text!r}: expected e.g. 0,1,2 or 0-4") from None
+    if not seeds:
+        raise DephnError(f"seeds {text!r}: no seed given")
+    return seeds
+
+
+# -- threads -------------------------------------------------------------------------------
+
+def add_threads_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (default: torch's, usually the number of cores)")
+
+
+def apply_threads(args) -> None:
+    if getattr(args, "threads", None) is None:
+        return
+    if args.threads < 1:
+        raise DephnError(f"--threads must be >= 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
+
+
+# -- profile ---------------------------------------------------------------------------------
+
+def add_profile_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", default=DEFAULT_PROFILE,
+                   help=f"{' | '.join(PROFILES)} (default {DEFAULT_PROFILE})")
+
+
+# -- data ------------------------------------------------------------------------------------
+
+def add_data_args(p: argparse.ArgumentParser, *, dataset_default: str | None = "criteo-ur") -> None:
+    """The one set of data flags of every command that reads a data set."""
+    g = p.add_argument_group("data")
+    g.add_argument("--dataset", default=dataset_default, required=dataset_default is None,
+                   help="data set name (`dephn data list`): criteo, criteo-r, criteo-ur, aliccp, aliexpress, "
+                        "wechat, csv")
+    g.add_argument("--data", default=None, help="source file or folder (default for criteo*: the embedded generator)")
+    g.add_argument("--train", dest="train_file", default=None, help="your own train file (with --valid and --test)")
+    g.add_argument("--valid", dest="valid_file", default=None, help="your own validation file")
+    g.add_argument("--test", dest="test_file", default=None, help="your own test file")
+    g.add_argument("--rows", type=int, default=None, help="generated rows (embedded source) or rows read per file")
+    g.add_argument("--split", default=None,
+                   help="train,valid,test fractions of the split, e.g. 0.8,0.1,0.1 (default)")
+    g.add_argument("--split-method", default=None, choices=("hash", "random"),
+                   help="hash: each row by a hash of (split seed, row), fractions on average (default); "
+                        "random: a seeded permutation, exact fractions")
+    g.add_argument("--split-seed", type=int, default=None, help="seed of the split (default 0), apart from the model seed")
+    g.add_argument("--on-bad-lines", choices=("error", "skip"), default=None,
+                   help="malformed lines: stop with file, line and column (default) or skip and count them")
+    g.add_argument("--min-count", type=int, default=None, help="training occurrences a category needs for its own id")
+    g.add_argument("--cache-dir", default=None, help="processed-data cache ($DEPHN_CACHE, else the checkout's data/cache)")
+    g.add_argument("--data-option", "--option", dest="data_option", action="append", metavar="KEY=VALUE", default=[],
+                   help="any other load_dataset / reader option (e.g. spec=schema.json), repeatable")
+
+
+FLAG_OPTIONS = {"rows": "rows", "split_seed": "split_seed", "split_method": "split_method",
+                "on_bad_lines": "on_bad_lines", "min_count": "min_count", "cache_dir": "cache_dir"}
+
+
+def data_path(args):
+    """--data, or the user's own {train, valid, test} files."""
+    own = [args.train_file, args.valid_file, args.test_file]
+    if not any(own):
+        return args.data
+    if not all(own):
+        raise DephnError("--train, --valid and --test go together")
+    if args.data:
+        raise DephnError("give either --data or --train/--valid/--test, not both")
+    return {"train": args.train_file, "valid": args.valid_file, "test": args.test_file}
+
+
+def data_options(args) -> dict:
+    """load_dataset keyword arguments from the flags and --data-option; a key given both ways is an error."""
+    opts = parse_set(args.data_option, "--data-option")
+    flags = {key: getattr(args, attr) for attr, key in FLAG_OPTIONS.items() if getattr(args, attr) is not None}
+    if args.split is not None:
+        try:
+            flags["split"] = [float(x) for x in args.split.split(",")]
+        except ValueError:
+            raise DephnError(f"--split must be three comma-separated numbers, got {args.split!r}") from None
+    both = sorted(set(opts) & set(flags))
+    if both:
+        raise DephnError(f"{', '.join(both)} given both as a flag and as --data-option; keep one")
+    return {**opts, **flags}
+
+
+# -- training ---------------------------------------------------------------------------------
+
+def add_train_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("training")
+    g.add_argument("--epochs", type=int, default=None)
+    g.add_argument("--batch-size", type=int, default=None)
+    g.add_argument("--lr", type=float, default=None)
+    g.add_argument("--sparse-lr", type=float, default=None)
+    g.add_argument("--patience", type=int, default=None, help="early stopping: epochs without valid-AUC gain")
+    g.add_argument("--max-steps", type=int, default=None)
+    g.add_argument("--device", default=None, help="auto (default) | cpu | cuda | mps")
+    g.add_argument("--precision", default=None, help="auto (bf16 on CUDA) | fp32 | bf16")
+    g.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],
+                   help="model option (a ModelConfig field), repeatable; lists as 64, 64,32 or [64,32]")
+    g.add_argument("--train-set", action="append", metavar="KEY=VALUE", default=[],
+                   help="training option (a TrainConfig field), repeatable")
+    add_threads_arg(g)
+
+
+TRAIN_FLAGS = ("epochs", "batch_size", "lr", "sparse_lr", "patience", "max_steps", "device", "precision")
+
+
+def train_options(args) -> dict:
+    opts = parse_set(args.train_set, "--train-set")
+    opts.update({name: getattr(args, name) for name in TRAIN_FLAGS if getattr(args, name) is not None})
+    return opts

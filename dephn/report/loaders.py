@@ -1,0 +1,180 @@
+"""Reading a study output folder: its JSON files, the figure and table indexes, the results store.
+
+Nothing here raises for a missing or broken piece: an absent piece is None, an unreadable one is
+None (or an item carrying its `problem`) and is also recorded in `Problems`, which the page
+shows at the top.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from ..experiments.store import ResultsStore
+from .template import MAX_TABLE_ROWS
+
+Item = TypeVar("Item")
+
+
+class Problems(list):
+    """Problems met while reading the folder; shown at the top of the page."""
+
+    def add(self, where, what: str) -> None:
+        self.append(f"{where}: {what}")
+
+
+def read_json(path: Path, expect: type | tuple[type, ...], problems: Problems):
+    """The parsed file, or None (absent: silently; unreadable or of the wrong kind: a problem)."""
+    if not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        problems.add(path.name, f"could not be read ({e})")
+        return None
+    if not isinstance(value, expect):
+        kinds = " or ".join(t.__name__ for t in (expect if isinstance(expect, tuple) else (expect,)))
+        problems.add(path.name, f"expected a JSON {kinds}, found {type(value).__name__}")
+        return None
+    return value
+
+
+# ---------------------------------------------------------------- figure and table indexes
+
+def _index_entries(index: Path, problems: Problems) -> list[dict] | None:
+    """The entries of a figures/ or tables/ index (a list, or {"figures"|"tables": [...]})."""
+    kind = index.parent.name
+    data = read_json(index, (list, dict), problems)
+    if isinstance(data, dict):
+        data = data.get(kind)
+        if not isinstance(data, list):
+            problems.add(f"{kind}/{index.name}", f'expected a list of entries (or a "{kind}" list)')
+            return None
+    if data is None:
+        return None
+    good = [e for e in data if isinstance(e, dict) and e.get("name")]
+    if len(good) < len(data):
+        problems.add(f"{kind}/{index.name}", f"{len(data) - len(good)} entries without a name were skipped")
+    return good
+
+
+def _entry_files(entry: dict, key: str) -> list[str]:
+    files = entry.get(key) or []
+    if isinstance(files, str):
+        return [files]
+    if isinstance(files, dict):
+        return [str(v) for v in files.values()]
+    return [str(f) for f in files]
+
+
+def _find_file(root: Path, folder: Path, entry: dict, key: str, suffix: str) -> Path | None:
+    """The entry's file with this suffix: as listed (relative to its folder or to the output
+    folder, or absolute), else `<folder>/<name><suffix>`."""
+    listed = [f for f in _entry_files(entry, key) if f.lower().endswith(suffix)]
+    candidates = [base / f for f in listed for base in (folder, root)] + [folder / f"{entry['name']}{suffix}"]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def _entry_text(e: dict) -> dict:
+    """The name, title, caption and source every index entry (figure or table) carries."""
+    return {"name": str(e["name"]), "title": str(e.get("title") or e["name"]),
+            "caption": str(e.get("caption") or ""), "source": str(e.get("source") or "")}
+
+
+def _load_indexed(root: Path, kind: str, problems: Problems,
+                  read_item: Callable[[Path, Path, dict, Problems], Item]) -> list[Item] | None:
+    """One item per entry of `<root>/<kind>/index.json` (None when there is no usable index)."""
+    folder = root / kind
+    entries = _index_entries(folder / "index.json", problems)
+    if entries is None:
+        return None
+    return [read_item(root, folder, e, problems) for e in entries]
+
+
+@dataclass
+class FigureItem:
+    name: str
+    title: str
+    caption: str
+    source: str
+    plotly: dict | None = None       # {"data", "layout", "frames"} when the JSON was readable
+    png: bytes | None = None         # static fallback when it was not
+    problem: str | None = None
+
+
+def _read_figure(root: Path, folder: Path, e: dict, problems: Problems) -> FigureItem:
+    item = FigureItem(**_entry_text(e))
+    path = _find_file(root, folder, e, "files", ".json")
+    if path is not None:
+        try:
+            # plotly writes NaN as null, but a hand-made file may not; JSON.parse refuses NaN
+            fig = json.loads(path.read_text(encoding="utf-8"), parse_constant=lambda _: None)
+            if not isinstance(fig, dict) or not isinstance(fig.get("data", []), list):
+                raise ValueError("not a plotly figure (expected an object with a 'data' list)")
+            item.plotly = {k: fig[k] for k in ("data", "layout", "frames") if k in fig}
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            item.problem = f"{path.name}: unreadable plotly JSON ({err})"
+    else:
+        item.problem = "no plotly JSON file"
+    if item.plotly is None:
+        png = _find_file(root, folder, e, "files", ".png")
+        if png is not None:
+            item.png = png.read_bytes()
+        problems.add(f"figure {item.name}", item.problem + ("; its static image is shown" if item.png else ""))
+    return item
+
+
+def load_figures(root: Path, problems: Problems) -> list[FigureItem] | None:
+    return _load_indexed(root, "figures", problems, _read_figure)
+
+
+@dataclass
+class TableItem:
+    name: str
+    title: str
+    caption: str
+    source: str
+    header: list[str] | None = None
+    rows: list[list[str]] | None = None
+    total_rows: int = 0
+    problem: str | None = None
+
+
+def _read_table(root: Path, folder: Path, e: dict, problems: Problems) -> TableItem:
+    item = TableItem(**_entry_text(e))
+    path = _find_file(root, folder, e, "file", ".csv")
+    if path is None:
+        item.problem = "no CSV file"
+    else:
+        try:
+            with open(path, newline="", encoding="utf-8") as f:
+                rows = list(csv.reader(f))
+            item.header, body = (rows[0], rows[1:]) if rows else ([], [])
+            item.total_rows, item.rows = len(body), body[:MAX_TABLE_ROWS]
+        except (OSError, UnicodeDecodeError, csv.Error) as err:
+            item.problem = f"{path.name}: unreadable CSV ({err})"
+    if item.problem:
+        problems.add(f"table {item.name}", item.problem)
+    return item
+
+
+def load_tables(root: Path, problems: Problems) -> list[TableItem] | None:
+    return _load_indexed(root, "tables", problems, _read_table)
+
+
+# ---------------------------------------------------------------- the results store
+
+def load_records(root: Path, problems: Problems) -> list[dict] | None:
+    """The results store's records (read here, not via ResultsStore.records(), so that one
+    corrupt record is a reported problem rather than a crash)."""
+    records_dir = ResultsStore(root / "results").records_dir
+    if not records_dir.is_dir():
+        return None
+    out = []
+    for p in sorted(records_dir.glob("*.json")):
+        rec = read_json(p, dict, problems)
+        if rec is not None:
+            out.append(rec)
+    return out
