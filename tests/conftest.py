@@ -60,7 +60,7 @@ class TinyModel(nn.Module):
         self.dense = nn.Linear(n_dense, len(tasks))
         self.gate = nn.Parameter(torch.zeros(len(tasks), 3))
 
-    def forward(self, sparse, dense, labels=None):
+    def forward(self, sparse, dense):
         z = self.emb(sparse + self.offsets).sum(1) + self.dense(dense)      # (B, T)
         g = torch.softmax(self.gate, -1)                                     # (T, 3)
         z = z * (1 + g[:, 0])

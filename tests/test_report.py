@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 import pytest
 from plotly.offline import get_plotlyjs
 
-from dephn import cli
 from dephn.errors import DephnError
 from dephn.report import build_report
 from tests.report_fixtures import CLAIMS, FIGURES, FINGERPRINTS, make_output_folder
@@ -222,22 +221,3 @@ def test_bad_folder_is_a_user_error(tmp_path, make):
     with pytest.raises(DephnError, match="folder"):
         build_report(make(tmp_path))
 
-
-@pytest.fixture
-def report_cli(monkeypatch):
-    # the real dispatcher with only this command family, independent of the others' state
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("dephn.report_commands",))
-    return cli.main
-
-
-def test_cli_prints_the_report_path(tmp_path, capsys, report_cli):
-    out = make_output_folder(tmp_path, records=False)
-    assert report_cli(["report", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out.strip()
-    assert printed == str(out / "report.html") and (out / "report.html").is_file()
-
-
-def test_cli_bad_folder_is_one_line(tmp_path, capsys, report_cli):
-    assert report_cli(["report", "--out", str(tmp_path / "nope")]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("dephn: error:") and "nope" in err

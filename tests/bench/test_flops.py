@@ -15,7 +15,7 @@ class DenseLinear(nn.Module):
         super().__init__()
         self.tasks, self.lin = tuple(tasks), nn.Linear(n_dense, len(tasks))
 
-    def forward(self, sparse, dense, labels=None):
+    def forward(self, sparse, dense):
         z = self.lin(dense)                                            # (B, T)
         return ModelOutput(logits={t: z[:, i] for i, t in enumerate(self.tasks)})
 

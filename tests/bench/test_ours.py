@@ -25,6 +25,6 @@ def test_train_ours_records_every_epoch_and_test_auc(bench_data, bench_cfg):
 def test_bf16_path_runs_on_cpu(bench_data):
     """What `--device cuda` selects by default (bf16 autocast), exercised on the CPU."""
     cfg = BenchConfig(rows=800, epochs=1, batch_size=256, precision="bf16", repeats=1)
-    m = train_ours(Entry("dephn+vg", "ours", "dephn", {"virtual_gradient": True}), bench_data, cfg)
+    m = train_ours(Entry("dephn+vg", "ours", "dephn", vg="add_sqrt/pearson"), bench_data, cfg)
     assert m.precision == "bf16" and len(m.epochs) == 1
     assert all(not math.isnan(a) for a in m.test_auc.values())

@@ -8,7 +8,8 @@ def test_parse_models_reads_the_vg_suffix():
     entries = parse_models("mmoe, dephn,dephn+vg")
     assert [e.name for e in entries] == ["mmoe", "dephn", "dephn+vg"]
     assert [e.model for e in entries] == ["mmoe", "dephn", "dephn"]
-    assert entries[1].model_options == {} and entries[2].model_options == {"virtual_gradient": True}
+    assert entries[1].vg is None and entries[2].vg == "add_sqrt/pearson"
+    assert entries[2].model_options == {}
     assert all(e.kind == "ours" for e in entries)
 
 
@@ -19,10 +20,10 @@ def test_parse_models_rejects_bad_lists(text):
 
 
 def test_model_config_fixes_the_benchmark_sizes():
-    cfg = model_config(Entry("dephn+vg", "ours", "dephn", {"virtual_gradient": True}))
+    cfg = model_config(Entry("dephn+vg", "ours", "dephn", vg="add_sqrt/pearson"))
     assert (cfg.embed_dim, cfg.n_experts, cfg.expert_hidden) == (16, 4, (64,))
-    assert cfg.virtual_gradient and (cfg.gamma, cfg.corr) == ("add_sqrt", "pearson")
-    assert not model_config(Entry("mmoe", "ours", "mmoe")).virtual_gradient
+    assert BenchConfig().train_config("add_sqrt/pearson").vg == "add_sqrt/pearson"
+    assert BenchConfig().train_config().vg is None
     assert BENCH_MODEL_OPTIONS["expert_hidden"] == (64,)
 
 
@@ -37,6 +38,6 @@ def test_bench_config_validates_and_maps_to_train_config():
 
 
 def test_entries_round_trip_and_peer_names():
-    e = Entry("dephn+vg", "ours", "dephn", {"virtual_gradient": True})
+    e = Entry("dephn+vg", "ours", "dephn", vg="add_sqrt/pearson")
     assert Entry.from_dict(e.to_dict()) == e
     assert [p.name for p in peer_entries()] == ["rechub-mmoe", "deepctr-mmoe"]

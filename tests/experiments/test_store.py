@@ -7,7 +7,7 @@ def test_put_is_atomic_and_frame_flattens_metrics(tmp_path):
     store = ResultsStore(tmp_path)
     rec = {"run_id": "abc", "status": "ok", "model": "mmoe", "dataset": "criteo-ur", "seed": 1,
            "label": "add_sqrt/pearson",
-           "model_options": {"virtual_gradient": True, "gamma": "add_sqrt", "corr": "pearson"},
+           "model_options": {}, "train_options": {"vg": "add_sqrt/pearson"},
            "metrics": {"test": {"ctr": {"auc": 0.7, "logloss": 0.5}}},
            "timing": {"samples_per_s": 1000.0}}
     store.put(rec)

@@ -10,7 +10,8 @@ import pytest
 from dephn.errors import DephnError
 from dephn.experiments.runs import RunSpec
 from dephn.experiments.store import ResultsStore
-from dephn.experiments.sweep import expand_grid, parse_vg, run_sweep
+from dephn.experiments.sweep import expand_grid, run_sweep
+from dephn.virtual_gradient import VGSetting, parse_settings
 from tests.conftest import REPO, synthetic_encoded
 
 SMALL = {"embed_dim": 4, "dnn_hidden": [16], "expert_hidden": [16], "tower_hidden": [8], "n_experts": 2}
@@ -19,19 +20,38 @@ TRAIN = {"epochs": 1, "batch_size": 256, "quiet": True, "device": "cpu"}
 
 def test_grid_gives_vg_settings_only_to_gated_models():
     specs = expand_grid(["dnn", "mmoe", "dephn"], ["criteo-ur"], [0, 1],
-                        vg=[None, ("add_sqrt", "pearson"), ("mul_cos", "cosine")])
+                        vg=[None, VGSetting("add_sqrt", "pearson"), VGSetting("mul_cos", "cosine")])
     by_model = {m: [s for s in specs if s.model == m] for m in ("dnn", "mmoe", "dephn")}
     assert len(by_model["dnn"]) == 2 and len(by_model["mmoe"]) == 6 and len(by_model["dephn"]) == 6
-    assert {s.label for s in by_model["dephn"]} == {"none", "add_sqrt/pearson", "mul_cos/cosine"}
-    vg = [s for s in by_model["dephn"] if s.label == "mul_cos/cosine"][0]
-    assert vg.model_options == {"virtual_gradient": True, "gamma": "mul_cos", "corr": "cosine"}
+    assert {s.table_label for s in by_model["dephn"]} == {"none", "add_sqrt/pearson", "mul_cos/cosine"}
+    vg = [s for s in by_model["dephn"] if s.table_label == "mul_cos/cosine"][0]
+    assert vg.train_options == {"vg": "mul_cos/cosine"} and vg.model_options == {}
 
 
-def test_parse_vg():
-    assert len(parse_vg(["all"])) == 16
-    assert parse_vg(["none", "add_abs/cosine"]) == [None, ("add_abs", "cosine")]
+def test_parse_settings():
+    assert len(parse_settings(["all"])) == 16
+    assert parse_settings(["none", "add_abs/cosine"]) == [None, VGSetting("add_abs", "cosine")]
+    assert VGSetting.parse("add_abs/cosine").label == "add_abs/cosine"
     with pytest.raises(DephnError, match="expected none, all or GAMMA/CORR"):
-        parse_vg(["add_abs/spearman"])
+        parse_settings(["add_abs/spearman"])
+
+
+def test_virtual_gradient_on_a_model_without_gates_is_refused_before_training():
+    with pytest.raises(DephnError, match="'dnn' has no gates"):
+        RunSpec("dnn", "x", train_options={"vg": "add_sqrt/pearson"}).check()
+    RunSpec("ple", "x", train_options={"vg": "add_sqrt/pearson"}).check()
+
+
+def test_run_id_hashes_only_the_fields_a_model_reads():
+    base = RunSpec("mmoe", "x", model_options={"n_experts": 2})
+    assert base.run_id("fp") == RunSpec("mmoe", "x", model_options={"n_experts": 2, "ple_levels": 3,
+                                                                       "mappings": ["raw"]}).run_id("fp")
+    assert base.run_id("fp") != RunSpec("mmoe", "x", model_options={"n_experts": 3}).run_id("fp")
+    assert base.run_id("fp") != RunSpec("mmoe", "x", model_options={"n_experts": 2},
+                                        train_options={"vg": "add_sqrt/pearson"}).run_id("fp")
+    # the same value in any spelling is the same run
+    assert (RunSpec("dephn", "x", model_options={"expert_hidden": "32,16"}).run_id("fp")
+            == RunSpec("dephn", "x", model_options={"expert_hidden": [32, 16]}).run_id("fp"))
 
 
 def test_run_id_depends_on_config_seed_and_data_not_on_quiet():

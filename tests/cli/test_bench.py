@@ -6,10 +6,7 @@ from dephn import cli
 
 
 @pytest.fixture
-def bench_cli(monkeypatch):
-    """The CLI with the bench family registered (the lead adds it to COMMAND_MODULES)."""
-    if "dephn.bench.commands" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", cli.COMMAND_MODULES + ("dephn.bench.commands",))
+def bench_cli():
     return cli.main
 
 

@@ -29,7 +29,7 @@ def test_virtual_gradient_flag_and_rerun_records_once(tmp_path, capsys):
     args = ["train", "--model", "dephn", *ROWS, "--vg", "add_sqrt/pearson", "--out", str(tmp_path), "--json"]
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert out["model_options"]["virtual_gradient"] is True and out["model_options"]["gamma"] == "add_sqrt"
+    assert out["train_options"]["vg"] == "add_sqrt/pearson" and "virtual_gradient" not in out["model_options"]
     assert main(args) == 0
     assert len(list((tmp_path / "records").glob("*.json"))) == 1
 
@@ -38,6 +38,14 @@ def test_virtual_gradient_flag_and_rerun_records_once(tmp_path, capsys):
     (["--model", "nope"], "unknown model 'nope'"),
     (["--model", "dnn", "--set", "bogus=1"], "unknown model option(s) ['bogus']"),
     (["--model", "dnn", "--vg", "add_sqrt/spearman"], "expected none, all or GAMMA/CORR"),
+    (["--model", "dnn", "--vg", "add_sqrt/pearson"], "'dnn' has no gates for the virtual gradient"),
+    (["--model", "mmoe", "--set", "expert_hidden=abc"], "expert_hidden='abc': expected a list of integers"),
+    (["--model", "mmoe", "--set", "embed_dim=x"], "embed_dim='x': expected an integer"),
+    (["--model", "mmoe", "--set", "noequals"], "--set 'noequals': expected KEY=VALUE"),
+    (["--model", "mmoe", "--threads", "0"], "--threads must be >= 1"),
+    (["--model", "mmoe", "--on-bad-lines", "skip", "--data-option", "on_bad_lines=skip"],
+     "on_bad_lines given both as a flag and as --data-option"),
+    (["--model", "mmoe", "--train", "a.csv"], "--train, --valid and --test go together"),
     (["--model", "dnn", "--dataset", "criteo", "--data", "/no/such/file.txt"], "not found"),
     (["--model", "dnn", "--epochs", "0"], "epochs must be >= 1"),
 ])
@@ -46,3 +54,17 @@ def test_user_errors_are_one_line_and_exit_1(args, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("dephn: error:") and message in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("spelling", ["64", "64,", "[64]"])
+def test_list_options_in_three_spellings(spelling, tmp_path, capsys):
+    assert main(["train", "--model", "mmoe", *ROWS, "--set", f"expert_hidden={spelling}", "--threads", "1",
+                 "--out", str(tmp_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["model_options"]["expert_hidden"] == [64]
+
+
+def test_models_lists_every_model(capsys):
+    assert main(["models"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == model_names()

@@ -49,7 +49,7 @@ def test_prepare_with_own_split_files(criteo_sample, tmp_path, capsys):
     (["prepare", "--dataset", "criteo", "--split", "0.5,0.5"], "split fractions must be three numbers"),
     (["prepare", "--dataset", "criteo", "--split", "a,b,c"], "--split must be three comma-separated numbers"),
     (["prepare", "--dataset", "criteo", "--train", "x"], "--train, --valid and --test go together"),
-    (["prepare", "--dataset", "criteo", "--option", "novalue"], "--option must be KEY=VALUE"),
+    (["prepare", "--dataset", "criteo", "--option", "novalue"], "--data-option 'novalue': expected KEY=VALUE"),
     (["build", "--dataset", "criteo-ur", "--source", "missing.txt", "--out", "o"], "source file not found"),
     (["make-criteo", "--rows", "0", "--out", "x.txt"], "--rows must be >= 1"),
 ])
