@@ -32,8 +32,11 @@ $(STAMP): pyproject.toml constraints-cpu.txt
 study: setup
 	$(BIN)/dephn study --profile $(PROFILE)
 
+# the suite, then the study notebooks checked by nbval exactly as a user runs them (smoke profile,
+# the notebooks' default, written to outputs/smoke)
 test: setup
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbval-lax notebooks/
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not browser and not notebooks and not slow"

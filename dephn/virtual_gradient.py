@@ -1,4 +1,4 @@
-"""The virtual gradient (DEPHN, IJCNN 2023, §III-C, eqs. 7–9; SPEC §4).
+"""The virtual gradient (DEPHN, IJCNN 2023, §III-C, eqs. 7–9; docs/decisions.md#virtual-gradient).
 
 A gradient *policy* applied to gate tensors, not a model: during training the gradient
 that reaches gate value G^t_m (task t, gate entry m — an (expert, mapping) pair in DEPHN,
@@ -48,7 +48,7 @@ def mul_sqrt(x: Tensor, y: Tensor) -> Tensor:
     """Fig. 4, multiplicative square root: 2*|2xy - 1|^0.5.
 
     The paper writes (2xy - 1)^0.5 of a quantity that is negative for xy < 1/2; the
-    project takes the root of its absolute value (SPEC §4 decision).
+    project takes the root of its absolute value (docs/decisions.md#gamma-functions).
     """
     return 2.0 * torch.sqrt(torch.abs(2.0 * x * y - 1.0))
 
@@ -69,7 +69,7 @@ def add_square(x: Tensor, y: Tensor) -> Tensor:
 
 
 def add_sqrt(x: Tensor, y: Tensor) -> Tensor:
-    """Fig. 4, additive square root: 2*|x + y - 1|^0.5 (root of the absolute value, SPEC §4).
+    """Fig. 4, additive square root: 2*|x + y - 1|^0.5 (root of the absolute value, docs/decisions.md#gamma-functions).
 
     The paper's final choice, with the Pearson correlation.
     """
@@ -84,7 +84,7 @@ GAMMAS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
 CORRELATIONS = ("pearson", "cosine")
 
 # A label column whose (centred, for Pearson) norm is below this fraction of its largest
-# magnitude counts as constant / zero: its correlation is undefined and set to 0 (SPEC §4).
+# magnitude counts as constant / zero: its correlation is undefined and set to 0 (docs/decisions.md#task-correlation).
 # Relative, so that rounding residue of a centred constant float vector is not mistaken
 # for variation.
 _UNDEFINED_RTOL = 1e-6
@@ -143,7 +143,7 @@ class _ScaleGrad(torch.autograd.Function):
 def scale_grad(t: Tensor, coef: Tensor | float) -> Tensor:
     """Return a tensor equal to `t` (bit for bit) whose gradient is multiplied by `coef`.
 
-    The effect of SPEC §4's `t.detach() + coef * (t - t.detach())`, written as a custom
+    The effect of docs/decisions.md#gradient-scaling-operator: `t.detach() + coef * (t - t.detach())`, written as a custom
     autograd function so the forward value is a copy rather than a sum that could round
     (or turn inf into nan). `coef` must broadcast to t's shape and receives no gradient.
     """

@@ -3,9 +3,6 @@ nbval on the seeded numbers, and the committed notebooks kept light."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -75,14 +72,14 @@ def test_rerun_resumes_from_the_results_store(smoke_study):
     assert len(list((out / "results" / "records").glob("*.json"))) == before
 
 
-@pytest.mark.notebooks
-def test_nbval_checks_the_seeded_numbers(smoke_study):
-    out, _ = smoke_study
-    env = {**os.environ, "DEPHN_PROFILE": "smoke", "DEPHN_STUDY_OUT": str(out)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-         "--nbval-current-env", "--nbval-sanitize-with", str(REPO / "notebooks" / "sanitize.cfg"),
-         *[str(p) for p in NOTEBOOKS]],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert " passed" in proc.stdout
+def test_nbval_runs_as_a_user_runs_it():
+    """`make test` ends with exactly `pytest --nbval-lax notebooks/` (no flag, no environment
+    variable): the notebooks default to the smoke profile and notebooks/conftest.py supplies the
+    sanitize rules and the kernel."""
+    recipe = (REPO / "Makefile").read_text().split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "$(BIN)/python -m pytest --nbval-lax notebooks/\n" in recipe + "\n"
+    conftest = (REPO / "notebooks" / "conftest.py").read_text()
+    assert "sanitize.cfg" in conftest and "nbval_current_env" in conftest
+    for path in NOTEBOOKS:
+        params = [c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]
+        assert 'profile = "smoke"' in params[0].source and "environ" not in params[0].source, path.name

@@ -1,4 +1,4 @@
-"""The virtual gradient (SPEC §4): gammas, correlations, gradient scaling, coefficients."""
+"""The virtual gradient (docs/decisions.md#virtual-gradient): gammas, correlations, gradient scaling, coefficients."""
 import math
 
 import numpy as np

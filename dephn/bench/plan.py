@@ -1,7 +1,7 @@
 """What one benchmark run measures: the entries (our models, the peers' MMoE) and the shared settings.
 
 Every entry trains on the same encoded arrays with the same hyper-parameters, as in the paper's
-comparisons (SPEC §5): embedding 16, 4 experts x 64 hidden units, towers (32,), Adam lr 1e-3,
+comparisons (docs/decisions.md#baselines-and-shared-hyper-parameters): embedding 16, 4 experts x 64 hidden units, towers (32,), Adam lr 1e-3,
 the same batch size and epochs.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Field self-attention and soft selection gating (PHN's SSG, SPEC §2, eq. 1)."""
+"""Field self-attention and soft selection gating (PHN's SSG, eq. 1; docs/decisions.md#soft-selection-gating)."""
 from __future__ import annotations
 
 import torch
@@ -49,7 +49,7 @@ def _self_attention(attn: nn.MultiheadAttention, x: torch.Tensor) -> torch.Tenso
 
 
 class SoftSelectionGate(nn.Module):
-    """E_sg = g * E_SA + (1 - g) * E (SPEC eq. 1), g in R^d broadcast over fields.
+    """E_sg = g * E_SA + (1 - g) * E (eq. 1, docs/decisions.md#soft-selection-gating), g in R^d broadcast over fields.
 
     `g` starts at `init` (0.5: an even mix) and is unconstrained, as the paper's
     heat map (Fig. 3a) reads its raw values.

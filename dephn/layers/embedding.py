@@ -1,4 +1,4 @@
-"""Field embedding: the shared matrix E in R^{B x F x d} (SPEC §1).
+"""Field embedding: the shared matrix E in R^{B x F x d} (docs/decisions.md#inputs-and-embedding).
 
 Every sparse field's vocabulary lives in ONE fused `nn.Embedding` table; a registered
 buffer of per-field row offsets turns per-field ids into table rows. One table with
@@ -29,7 +29,7 @@ class FieldEmbedding(nn.Module):
 
     Sparse field s with id i (0 = out-of-vocabulary / missing, its own row) reads row
     offsets[s] + i of the fused table. Dense field j is a learned vector v_j times the
-    (already transformed) value x_j: e_j = x_j * v_j (SPEC §1, dense_mode "vector").
+    (already transformed) value x_j: e_j = x_j * v_j (docs/decisions.md#inputs-and-embedding, dense_mode "vector").
     Ids are trusted to lie in [0, vocab_sizes[s]) — the encoder's contract; an id past
     its field's vocabulary would silently read the next field's rows.
     """

@@ -1,4 +1,4 @@
-"""FINT field-aware interaction layer (Zhao et al. 2021, arXiv 2107.01999; SPEC §2)."""
+"""FINT field-aware interaction layer (Zhao et al. 2021, arXiv 2107.01999; docs/decisions.md#field-interaction-experts)."""
 from __future__ import annotations
 
 import math

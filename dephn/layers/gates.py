@@ -20,7 +20,7 @@ class SoftmaxGate(nn.Module):
 
 
 class TrainableValueGate(nn.Module):
-    """TVG (DEPHN, SPEC §3): one global trainable logit per (task, entry), softmax per task.
+    """TVG (DEPHN, docs/decisions.md#tvg-and-mg-gates): one global trainable logit per (task, entry), softmax per task.
 
     Logits start at 0, so every task starts with a uniform gate. forward() -> (T, n_out).
     """

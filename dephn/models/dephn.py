@@ -1,4 +1,4 @@
-"""DEPHN: different expression parallel heterogeneous network (IJCNN 2023, §III; SPEC §3).
+"""DEPHN: different expression parallel heterogeneous network (IJCNN 2023, §III; docs/decisions.md#dephn-model).
 
   E = embedding, SSG + HIL as MT-PHN (`heterogeneous.py`)
   public experts  e_k, k = 1..K             (B, K, h)   K DNN experts in the default setting
@@ -8,7 +8,7 @@
                     "mg":  per sample softmax(W_t z), z = flatten(E)
   public logit    s^pub_t = sum_kp W^t_kp . (G^t_kp f_p(e_k)) + b^pub_t          (eq. 4)
   private logit   s^pri_t = sum_k' W^t_k' . e^k'_pri,t + b^pri_t                  (eq. 5)
-  output          "sigmoid_of_sum":  y_t = sigmoid(s^pub_t + s^pri_t)             (SPEC decision)
+  output          "sigmoid_of_sum":  y_t = sigmoid(s^pub_t + s^pri_t)             (see below)
                   "sum_of_sigmoids": y_t = clip(sigmoid(s^pub_t) + sigmoid(s^pri_t)) (eq. 6 literally)
 
 With the linear public tower, W^t_kp . (G^t_kp f_p(e_k)) = G^t_kp (W^t_kp . f_p(e_k)): the
@@ -23,7 +23,7 @@ in "D_pri,C&F_pub" the public experts are one Cross and one Field expert and eac
 private path is one DNN expert.
 
 The gates pass a `GateHook` (entries (K, P)): during training the trainer's virtual-gradient
-policy rescales the gradient reaching every gate value (SPEC §4, eqs. 7–9) and records the
+policy rescales the gradient reaching every gate value (docs/decisions.md#virtual-gradient, eqs. 7–9) and records the
 coefficients as (T, K, P) for TVG or (B, T, K, P) for MG.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Parallel heterogeneous layers (PHN, DEPHN paper §III-A; SPEC §2), shared by MT-PHN and DEPHN.
+"""Parallel heterogeneous layers (PHN, DEPHN paper §III-A; docs/decisions.md#mt-phn-expert-settings), shared by MT-PHN and DEPHN.
 
   E (B, F, d) --shared MSA--> E_SA
   one SSG per structure:  E_sg^s = G_sg^s * E_SA + (1 - G_sg^s) * E        (eq. 1)

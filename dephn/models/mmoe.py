@@ -14,7 +14,7 @@ from .output import ModelOutput
 class MMoE(nn.Module):
     """K shared DNN experts; task t mixes them with its own gate softmax(W_t x) (B, K),
     then its tower. The gates pass a `GateHook`, where the trainer's virtual-gradient policy
-    rescales their gradients (SPEC §4, "virtual gradient on MMoE", paper Fig. 5).
+    rescales their gradients (docs/decisions.md#virtual-gradient, "virtual gradient on MMoE", paper Fig. 5).
 
     Intermediates: "gates/<task>" (B, K), "experts" (B, K, h).
     """

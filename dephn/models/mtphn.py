@@ -1,4 +1,4 @@
-"""MT-PHN: multi-task parallel heterogeneous network (DEPHN paper §III-A, Table I; SPEC §2).
+"""MT-PHN: multi-task parallel heterogeneous network (DEPHN paper §III-A, Table I; docs/decisions.md#mt-phn-expert-settings).
 
 MMoE (Ma et al., KDD 2018) whose experts are heterogeneous: DNN, Cross and Field experts
 behind soft selection gating, public or private per the expert setting (see
@@ -12,7 +12,7 @@ experts (z = the flattened raw embedding, as MMoE's gate input):
 so the logit splits exactly into a public and a private part (paper Fig. 3b reads the ratio
 of their absolute values). With `tower_hidden = ()` the two read-outs together are one linear
 head on [gated public mix || private outputs]. Without private experts the private part is 0.
-The gates pass a `GateHook`, where the trainer's virtual-gradient policy (SPEC §4) rescales
+The gates pass a `GateHook`, where the trainer's virtual-gradient policy (docs/decisions.md#virtual-gradient) rescales
 their gradients ("virtual gradient on MMoE", paper Fig. 5).
 """
 from __future__ import annotations

@@ -55,7 +55,7 @@ class PLE(nn.Module):
     task t's output of level l, its shared experts read level l's shared-gate output.
     Every level's task gates pass a `GateHook` (named "gates" at the last level,
     "gates@level<l>" (1-based) below it), where the trainer's virtual-gradient policy
-    (SPEC §4) attaches.
+    (docs/decisions.md#virtual-gradient) attaches.
 
     Intermediates: "gates/<task>" (B, S+K) of the last level (task t's own experts
     first, then the shared ones), "experts" (B, K, h) the last level's shared experts.

@@ -1,4 +1,4 @@
-"""Single-task baselines (SPEC §5): one independent model per task.
+"""Single-task baselines (docs/decisions.md#baselines-and-shared-hyper-parameters): one independent model per task.
 
 In a multi-task comparison "single task" means one model trained per task with no
 shared parameter. Each registered class is therefore a `PerTask` container holding

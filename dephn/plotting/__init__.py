@@ -1,4 +1,4 @@
-"""Every figure of the study (SPEC §7), as pure functions: data in, plotly figure out.
+"""Every figure of the study (docs/decisions.md#study-items), as pure functions: data in, plotly figure out.
 
 | paper item | function |
 |---|---|

@@ -1,6 +1,6 @@
 """Paper Fig. 7: what each model learnt of each task as a function of the base confidence c.
 
-On Criteo-R/UR (SPEC §6) every label is derived from the teacher's logit c, so a model's
+On Criteo-R/UR (docs/decisions.md#criteo-r-and-criteo-ur) every label is derived from the teacher's logit c, so a model's
 activation (its logit) plotted against c shows how well it recovered each task's target
 curve y(c) — and, for MMoE vs DEPHN on Criteo-UR, whether the unrelated second task was
 learnt in its own shape. Per bin of c: the median activation and a `level` prediction

@@ -1,4 +1,4 @@
-"""Figures of the data sets themselves: the Criteo-R/UR target curves and label rates (SPEC §6)."""
+"""Figures of the data sets themselves: the Criteo-R/UR target curves and label rates (docs/decisions.md#label-rates)."""
 from __future__ import annotations
 
 from typing import Mapping

@@ -1,4 +1,4 @@
-"""Paper Fig. 4: the eight virtual-gradient functions γ(x, y) over [0, 1]² (SPEC §4).
+"""Paper Fig. 4: the eight virtual-gradient functions γ(x, y) over [0, 1]² (docs/decisions.md#gamma-functions).
 
 x is the label correlation φ(Y_j, Y_t) of two tasks, y the gate difference
 min(1, |G^t − G^j|); γ scales the gradient reaching a gate (eq. 8). The values come from

@@ -1,4 +1,4 @@
-"""Gate values G^t_kp of DEPHN (eq. 4; SPEC §3) — or G^t_k of MMoE — over training.
+"""Gate values G^t_kp of DEPHN (eq. 4; docs/decisions.md#tvg-and-mg-gates) — or G^t_k of MMoE — over training.
 
 A task's gates are a softmax over (expert, mapping) pairs, so they sum to 1 and a uniform
 start is 1/(K·P). Which pairs a task keeps, and whether two tasks keep the same ones, is

@@ -1,4 +1,4 @@
-"""Paper Fig. 3a: the soft-selection gate vectors G_sg of the three structures (SPEC §2, eq. 1).
+"""Paper Fig. 3a: the soft-selection gate vectors G_sg of the three structures (eq. 1; docs/decisions.md#soft-selection-gating).
 
 E_sg = G_sg ⊙ E_SA + (1 − G_sg) ⊙ E: an entry above 0.5 (the initial value) means that
 embedding dimension leans on the self-attended embedding, below 0.5 on the raw one. The
@@ -15,7 +15,7 @@ from ..errors import DephnError
 from .theme import DIVERGING, finish
 
 STRUCTURES = ("dnn", "cross", "field")   # the paper's row order
-SSG_INIT = 0.5                           # G_sg's initial value (SPEC §2 decision)
+SSG_INIT = 0.5                           # G_sg's initial value (docs/decisions.md#soft-selection-gating)
 
 
 def ssg_heatmap(ssg: Mapping[str, np.ndarray], *, title: str | None = None) -> go.Figure:

@@ -6,6 +6,7 @@ figure as a static plotly mime bundle instead of a live widget (STYLE: "widgets 
 """
 from __future__ import annotations
 
+import base64
 import json
 from typing import Mapping, Sequence
 
@@ -20,6 +21,7 @@ from ..virtual_gradient import GAMMAS
 from .confidence import Curve, confidence_plot
 from .gammas import FORMULAS, X_LABEL, Y_LABEL, gamma_grid, gamma_point_table
 from .gating import as_epoch_grid, gate_heatmap
+from .save import static_image
 from .theme import SEQUENTIAL, colors_for, finish
 
 ALL = "all"
@@ -205,9 +207,7 @@ def mime_bundle(fig: go.Figure, *, png: bool = False) -> dict:
     bundle = {"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig, remove_uids=True)),
               "text/plain": f"<plotly figure: {title}>"}
     if png:
-        from .save import static_image
         data = static_image(fig, "png")
         if data is not None:
-            import base64
             bundle["image/png"] = base64.b64encode(data).decode()
     return bundle

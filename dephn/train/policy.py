@@ -2,7 +2,7 @@
 
 A model only marks where its gates pass (`dephn.layers.GateHook`); what happens to their
 gradients is chosen here, per run, from the training config. Today's policy is DEPHN's
-virtual gradient (SPEC §4), which works on any model with gate hooks (DEPHN, MT-PHN, MMoE,
+virtual gradient (docs/decisions.md#virtual-gradient), which works on any model with gate hooks (DEPHN, MT-PHN, MMoE,
 PLE): its coefficients need the batch's labels, which the trainer hands over before each
 training forward and withdraws after it.
 """

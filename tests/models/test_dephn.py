@@ -1,4 +1,4 @@
-"""DEPHN (SPEC §3): mappings, TVG / MG gates, public + private logits, outputs, virtual gradient."""
+"""DEPHN (docs/decisions.md#dephn-model): mappings, TVG / MG gates, public + private logits, outputs, virtual gradient."""
 import math
 
 import pytest
@@ -8,8 +8,10 @@ from dephn.config import ModelConfig
 from dephn.errors import DephnError
 from dephn.models.dephn import MAPPINGS, PROB_EPS
 from dephn.models.registry import build_model, is_multi_task
+from dephn.train.policy import gate_hooks, policy_for
+from dephn.virtual_gradient import VGSetting
 from tests.models.conftest import make_batch, make_spec
-from tests.test_virtual_gradient import _expected_coef
+from tests.models.gate_gradients import check_no_rescaling, check_virtual_gradient, vg_labels
 
 SETTINGS = ["D_pub,C&F_pri", "D_pub,C&F_pub", "D_pri,C&F_pub"]
 K_PUBLIC = {"D_pub,C&F_pri": 2, "D_pub,C&F_pub": 4, "D_pri,C&F_pub": 2}  # with n_experts = 2
@@ -30,6 +32,12 @@ def _model(n_tasks=2, seed=0, **kw):
 
 def test_registered_as_multi_task():
     assert is_multi_task("dephn")
+
+
+@pytest.mark.parametrize("gate", ["tvg", "mg"])
+def test_one_gate_hook_with_expert_by_mapping_entries(gate):
+    model, _ = _model(3, gate=gate, mappings=("raw", "sin"))
+    assert [(h.name, h.entries) for h in gate_hooks(model)] == [("gates", (2, 2))]
 
 
 def test_unknown_or_repeated_mapping_is_a_user_error():
@@ -62,7 +70,7 @@ def test_shapes_and_intermediates(n_tasks, setting, gate):
         assert torch.equal(logit, pub + pri)
         if setting == "D_pub,C&F_pub":  # no private expert: the private logit is its bias alone
             assert torch.all(pri == pri[0])
-    assert out.vg_coef == {} and out.probs is None
+    assert out.probs is None
 
 
 @pytest.mark.parametrize("gate", ["tvg", "mg"])
@@ -118,96 +126,67 @@ def test_sum_of_sigmoids_output(public_tower):
     assert math.isfinite(out.logits["t0"].max().item())
 
 
-def test_no_virtual_gradient_outside_training_or_without_labels():
-    model, batch = _model(2, virtual_gradient=True)
-    model.train()
-    assert model(batch.sparse, batch.dense).vg_coef == {}
-    assert model(batch.sparse, batch.dense, batch.labels).vg_coef["gates"].shape == (2, 2, 3)
-    model.eval()
-    assert model(batch.sparse, batch.dense, batch.labels).vg_coef == {}
-
-
-def _gate_value_grads(model, batch):
-    """Forward + backward; returns (outputs, gradients w.r.t. the gate VALUES (softmax outputs),
-    gradients of every parameter by name)."""
-    captured = []
-
-    def keep(module, args, out):
-        out.retain_grad()
-        captured.append(out)
-
-    gate_modules = [model.gate] if isinstance(model.gate, torch.nn.Module) and not isinstance(
-        model.gate, torch.nn.ModuleList) else list(model.gate)
-    handles = [m.register_forward_hook(keep) for m in gate_modules]
-    model.train()
-    model.zero_grad()
-    out = model(batch.sparse, batch.dense, batch.labels)
-    loss = sum(torch.nn.functional.binary_cross_entropy_with_logits(out.logits[n], batch.labels[:, t])
-               for t, n in enumerate(out.logits))
-    loss.backward()
-    for h in handles:
-        h.remove()
-    # TVG: one (T, K*P) tensor; MG: one (B, K*P) tensor per task -> (B, T, K*P)
-    g_vals = captured[0] if len(captured) == 1 else torch.stack(captured, dim=1)
-    g_grads = captured[0].grad if len(captured) == 1 else torch.stack([c.grad for c in captured], 1)
-    grads = {n: p.grad.to_dense().clone() for n, p in model.named_parameters() if p.grad is not None}
-    return out, g_vals.detach(), g_grads, grads
+@pytest.mark.parametrize("gate", ["tvg", "mg"])
+def test_no_virtual_gradient_outside_training_or_without_labels(gate):
+    # eval mode, no labels, no grad, after detach(): gradients, values and coef untouched
+    check_no_rescaling(lambda: _model(2, gate=gate)[0], _model(2, gate=gate)[1])
 
 
 @pytest.mark.parametrize("gamma, corr", [("add_sqrt", "pearson"), ("mul_cos", "cosine")])
 @pytest.mark.parametrize("gate", ["tvg", "mg"])
 def test_virtual_gradient_scales_only_the_gate_gradients(gate, gamma, corr):
     n_tasks = 3
-    plain, batch = _model(n_tasks, gate=gate)
-    with_vg, _ = _model(n_tasks, gate=gate, virtual_gradient=True, gamma=gamma, corr=corr)
-    with_vg.load_state_dict(plain.state_dict())
-    # labels with three distinct, partly correlated tasks (make_batch's task 2 repeats task 0)
+    _, batch = _model(n_tasks, gate=gate)
+    batch = batch._replace(labels=vg_labels(batch.labels.shape[0], n_tasks))
     g = torch.Generator().manual_seed(5)
-    base = torch.rand(batch.labels.shape[0], 1, generator=g)
-    labels = (0.6 * base + 0.4 * torch.rand(batch.labels.shape[0], n_tasks, generator=g) > 0.5).float()
-    batch = batch._replace(labels=labels)
-    with torch.no_grad():  # spread the TVG gates (uniform at init) so gate differences matter
-        logits = 1.5 * torch.randn(plain.gate.logits.shape, generator=g) if gate == "tvg" else None
-        for m in (plain, with_vg):
-            if gate == "tvg":
-                m.gate.logits.copy_(logits)
-    out0, g0, dg0, grads0 = _gate_value_grads(plain, batch)
-    out1, g1, dg1, grads1 = _gate_value_grads(with_vg, batch)
+    # spread the TVG gates (uniform at init) so gate differences matter
+    spread = 1.5 * torch.randn(n_tasks, K_PUBLIC["D_pub,C&F_pri"] * 3, generator=g)
 
-    for name in out0.logits:
-        assert torch.equal(out0.logits[name], out1.logits[name])      # forward bit-identical
-    assert torch.equal(g0, g1)
-    coef = _expected_coef(g0, batch.labels, gamma, corr).float()       # independent eq. 8
-    assert not torch.allclose(coef, torch.ones_like(coef))
-    assert torch.allclose(out1.vg_coef["gates"].flatten(-2), coef, atol=1e-5)
-    # dL/dG with the virtual gradient = plain dL/dG times the coefficient
-    assert torch.allclose(dg1, dg0 * coef, rtol=1e-5, atol=1e-8)
+    def make():
+        model, _ = _model(n_tasks, gate=gate)
+        if gate == "tvg":
+            with torch.no_grad():
+                model.gate.logits.copy_(spread)
+        return model
+
+    n, k, p = batch.labels.shape[0], K_PUBLIC["D_pub,C&F_pri"], 3
+    shape = (n_tasks, k, p) if gate == "tvg" else (n, n_tasks, k, p)
+    policy = policy_for(f"{gamma}/{corr}")      # the trainer's spelling of the setting
+    res = check_virtual_gradient(make, batch, VGSetting(gamma, corr), {"gates": shape}, ("gate.",), policy)
+    assert res["policy"] is policy and policy.setting == VGSetting(gamma, corr)
+
+    # gate values seen by the hook are DEPHN's own gates (per task, softmax over (K, P))
+    p0, p1, coef = res["plain"], res["vg"], res["coef"]["gates"].float()
+    g0 = p0.hooks["gates"].values                                       # (T, K*P) | (B, T, K*P)
+    for t, name in enumerate(p0.out.logits):
+        assert torch.equal(g0[..., t, :].unflatten(-1, (k, p)), p0.out.intermediates[f"gates/{name}"])
+    # the recorded coefficients read like the gates: entry [t, k, p] is (task, expert, mapping)
+    assert torch.allclose(policy.coef["gates"].flatten(-2), coef, atol=1e-6)
     # gate parameters: the scaled gate-value gradient through the softmax Jacobian
+    dg0 = p0.hooks["gates"].grad_in
     scaled = dg0 * coef
     dlogits = g0 * (scaled - (scaled * g0).sum(-1, keepdim=True))     # softmax backward
     if gate == "tvg":
-        assert torch.allclose(grads1["gate.logits"], dlogits, rtol=1e-4, atol=1e-7)
+        assert torch.allclose(p1.grads["gate.logits"], dlogits, rtol=1e-4, atol=1e-7)
+        # global gates depend on their logits alone: every other gradient is the plain one
+        assert res["upstream"] == {"gate.logits"}
     else:  # logits_t = W_t z: dL/dW_t = dlogits_t^T z
-        z = with_vg.embedding(batch.sparse, batch.dense).flatten(1).detach()
+        model = make()
+        z = model.embedding(batch.sparse, batch.dense).flatten(1).detach()
         for t in range(n_tasks):
-            assert torch.allclose(grads1[f"gate.{t}.proj.weight"], dlogits[:, t].T @ z, rtol=1e-4, atol=1e-7)
-    # every other parameter: unchanged gradient (the gate-input embedding also feeds the experts
-    # in MG, so it sees the scaled gate gradient: excluded there and checked above through W_t)
-    changed = {n for n in grads0 if n.startswith("gate.")}
-    if gate == "mg":
-        changed |= {n for n in grads0 if n.startswith("embedding.")}
-    assert set(grads0) == set(grads1)
-    for n in set(grads0) - changed:
-        assert torch.allclose(grads0[n], grads1[n], rtol=1e-6, atol=1e-7), n
-    assert any(not torch.allclose(grads0[n], grads1[n]) for n in changed if n.startswith("gate."))
+            assert torch.allclose(p1.grads[f"gate.{t}.proj.weight"], dlogits[:, t].T @ z, rtol=1e-4, atol=1e-7)
+        # MG gates read the embedding too: it (and only it) sees the scaled gate gradient as well
+        assert {n.split(".")[0] for n in res["upstream"]} == {"gate", "embedding"}
 
 
 @pytest.mark.parametrize("kw", [
     dict(), dict(gate="mg"), dict(output="sum_of_sigmoids"),
-    dict(virtual_gradient=True), dict(gate="mg", virtual_gradient=True, output="sum_of_sigmoids"),
+    dict(vg="add_sqrt/pearson"), dict(gate="mg", vg="add_sqrt/pearson", output="sum_of_sigmoids"),
     dict(expert_setting="D_pub,C&F_pub"), dict(expert_setting="D_pri,C&F_pub"), dict(public_tower="mlp"),
 ], ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()) or "default")
 def test_overfits_a_fixed_batch(kw, overfit):
+    kw = dict(kw)
+    vg = kw.pop("vg", None)                     # a training option (TrainConfig.vg), not a model one
     model, batch = _model(2, **kw)
-    first, last = overfit(model, batch, steps=60, lr=2e-2)
+    first, last = overfit(model, batch, steps=60, lr=2e-2, vg=vg)
     assert last < 0.1 * first, (first, last)

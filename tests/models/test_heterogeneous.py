@@ -41,7 +41,7 @@ def test_soft_selection_mixes_attention_and_raw_per_structure():
     e_sa = ssg.attention(e)
     assert set(ssg.vectors()) == {"dnn", "cross", "field"}
     for g in ssg.vectors().values():
-        assert torch.equal(g, torch.full((D,), 0.5))  # SPEC: initialised to 0.5
+        assert torch.equal(g, torch.full((D,), 0.5))  # docs/decisions.md#soft-selection-gating: initialised to 0.5
     with torch.no_grad():
         ssg.gates["dnn"].g.fill_(0.0)
         ssg.gates["cross"].g.fill_(1.0)

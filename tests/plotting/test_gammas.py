@@ -8,7 +8,7 @@ from dephn.errors import DephnError
 from dephn.plotting.gammas import FORMULAS, gamma_grid, gamma_heatmaps, gamma_point_table
 from dephn.virtual_gradient import GAMMAS
 
-# written out from SPEC §4, independent of the torch implementation
+# written out from docs/decisions.md#gamma-functions, independent of the torch implementation
 REFERENCE = {
     "mul_cos": lambda x, y: np.cos(2 * np.pi * x * y) + 1,
     "mul_abs": lambda x, y: 2 * np.abs(2 * x * y - 1),
