@@ -8,6 +8,8 @@ The per-task networks map (sparse, dense) -> (B,) logit.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import nn
 
@@ -19,15 +21,20 @@ from .output import ModelOutput
 
 
 class DNNNet(nn.Module):
-    """Embedding -> flatten -> MLP(dnn_hidden) -> logit."""
+    """Embedding -> [a field-wise layer (B, F, d) -> (B, F, d)] -> flatten -> MLP(dnn_hidden) -> logit.
 
-    def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
+    `fields` builds the optional field-wise layer (FINT's interaction layers), after the
+    embedding so that parameters are created (and seeded) in the order they are used.
+    """
+
+    def __init__(self, spec: FeatureSpec, cfg: ModelConfig, fields: Callable[[], nn.Module] | None = None):
         super().__init__()
         self.embedding = make_embedding(spec, cfg)
+        self.fields = fields() if fields is not None else nn.Identity()
         self.deep = make_mlp(spec.n_fields * cfg.embed_dim, cfg.dnn_hidden, cfg, out_dim=1)
 
     def forward(self, sparse, dense):
-        e = self.embedding(sparse, dense)                    # (B, F, d)
+        e = self.fields(self.embedding(sparse, dense))       # (B, F, d)
         return self.deep(e.flatten(1)).squeeze(-1)           # (B,)
 
 
@@ -62,18 +69,11 @@ class DCNNet(nn.Module):
         return self.head(h).squeeze(-1)                      # (B,)
 
 
-class FINTNet(nn.Module):
+class FINTNet(DNNNet):
     """FINT (Zhao et al. 2021): field-aware interaction layers, then an MLP over the flattened V_L."""
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
-        super().__init__()
-        self.embedding = make_embedding(spec, cfg)
-        self.fint = FieldInteraction(spec.n_fields, cfg.fint_layers)
-        self.deep = make_mlp(spec.n_fields * cfg.embed_dim, cfg.dnn_hidden, cfg, out_dim=1)
-
-    def forward(self, sparse, dense):
-        v = self.fint(self.embedding(sparse, dense))         # (B, F, d)
-        return self.deep(v.flatten(1)).squeeze(-1)           # (B,)
+        super().__init__(spec, cfg, fields=lambda: FieldInteraction(spec.n_fields, cfg.fint_layers))
 
 
 class NFMNet(nn.Module):
@@ -123,25 +123,15 @@ class PerTask(nn.Module):
         return ModelOutput(logits={t: net(sparse, dense) for t, net in zip(self.tasks, self.nets)})
 
 
-class DNN(PerTask):
-    net_cls = DNNNet
+def per_task(name: str, net_cls: type[nn.Module]) -> type[PerTask]:
+    """The single-task model class `name`: one independent `net_cls` per task."""
+    return type(name, (PerTask,), {"net_cls": net_cls, "__doc__": f"One {net_cls.__name__} per task.",
+                                   "__module__": __name__})
 
 
-class WideDeep(PerTask):
-    net_cls = WideDeepNet
-
-
-class DCN(PerTask):
-    net_cls = DCNNet
-
-
-class FINT(PerTask):
-    net_cls = FINTNet
-
-
-class NFM(PerTask):
-    net_cls = NFMNet
-
-
-class XDeepFM(PerTask):
-    net_cls = XDeepFMNet
+DNN = per_task("DNN", DNNNet)
+WideDeep = per_task("WideDeep", WideDeepNet)
+DCN = per_task("DCN", DCNNet)
+FINT = per_task("FINT", FINTNet)
+NFM = per_task("NFM", NFMNet)
+XDeepFM = per_task("XDeepFM", XDeepFMNet)
