@@ -25,6 +25,9 @@ from .recording import RecordRun
 from .store import ResultsStore
 
 
+WHERE_NOT_WHAT = frozenset({"cache_dir"})   # data options that say where files live, not what they hold
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """Everything that defines a run except the data's content (its fingerprint joins the id)."""
@@ -67,9 +70,10 @@ class RunSpec:
         mc = self.model_config().to_dict()
         tc = self.train_config().to_dict()
         tc.pop("quiet")
+        data_options = {k: v for k, v in self.data_options.items() if k not in WHERE_NOT_WHAT}
         return {"model": self.model, "dataset": self.dataset, "seed": self.seed,
                 "model_config": {k: mc[k] for k in model_entry(self.model).fields}, "train_config": tc,
-                "data_options": self.data_options, "data_fingerprint": data_fingerprint}
+                "data_options": data_options, "data_fingerprint": data_fingerprint}
 
     def run_id(self, data_fingerprint: str) -> str:
         blob = json.dumps(self.identity(data_fingerprint), sort_keys=True, default=list)

@@ -49,6 +49,8 @@ def test_run_id_hashes_only_the_fields_a_model_reads():
     assert base.run_id("fp") != RunSpec("mmoe", "x", model_options={"n_experts": 3}).run_id("fp")
     assert base.run_id("fp") != RunSpec("mmoe", "x", model_options={"n_experts": 2},
                                         train_options={"vg": "add_sqrt/pearson"}).run_id("fp")
+    assert base.run_id("fp") == RunSpec("mmoe", "x", model_options={"n_experts": 2},
+                                        data_options={"cache_dir": "/elsewhere"}).run_id("fp")
     # the same value in any spelling is the same run
     assert (RunSpec("dephn", "x", model_options={"expert_hidden": "32,16"}).run_id("fp")
             == RunSpec("dephn", "x", model_options={"expert_hidden": [32, 16]}).run_id("fp"))
