@@ -24,3 +24,11 @@ class DataError(DephnError):
         prefix = ":".join(where[:1]) + (", " + ", ".join(where[1:]) if len(where) > 1 else "")
         super().__init__(f"{prefix}: {message}" if prefix else message)
         self.path, self.line, self.column = path, line, column
+
+
+class DataWarning(UserWarning):
+    """Data that loads but is probably not what was meant (e.g. a CSV spec with no sparse field).
+
+    Issued with `warnings.warn`, one line; library callers can filter or escalate it with the
+    standard `warnings` machinery (e.g. `warnings.simplefilter("error", DataWarning)`).
+    """

@@ -121,16 +121,22 @@ def data_path(args):
 def data_options(args) -> dict:
     """load_dataset keyword arguments from the flags and --data-option; a key given both ways is an error."""
     opts = parse_set(args.data_option, "--data-option")
+    if isinstance(opts.get("split"), str) and "," in opts["split"]:    # split=0.8,0.1,0.1 as with --split
+        opts["split"] = _fractions(opts["split"], "--data-option split")
     flags = {key: getattr(args, attr) for attr, key in FLAG_OPTIONS.items() if getattr(args, attr) is not None}
     if args.split is not None:
-        try:
-            flags["split"] = [float(x) for x in args.split.split(",")]
-        except ValueError:
-            raise DephnError(f"--split must be three comma-separated numbers, got {args.split!r}") from None
+        flags["split"] = _fractions(args.split, "--split")
     both = sorted(set(opts) & set(flags))
     if both:
         raise DephnError(f"{', '.join(both)} given both as a flag and as --data-option; keep one")
     return {**opts, **flags}
+
+
+def _fractions(text: str, flag: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        raise DephnError(f"{flag} must be three comma-separated numbers, got {text!r}") from None
 
 
 # -- training ---------------------------------------------------------------------------------

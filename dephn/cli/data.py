@@ -15,6 +15,7 @@ from pathlib import Path
 from ..data.cache import atomic_file
 from ..data.datasets import dataset_descriptions, load_dataset
 from ..data.generator import write_criteo
+from ..data.infer import infer_schema, write_schema
 from ..data.synthetic import BuildConfig, build
 from ..errors import DephnError
 from .args import add_data_args, data_options, data_path
@@ -48,6 +49,19 @@ def add_parser(subparsers) -> None:
     p = sub.add_parser("prepare", help="encode + cache a data set and print its summary")
     add_data_args(p, dataset_default=None)
     p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("schema", help="propose a schema (CSV spec) for your own table and explain each choice",
+                       description="Reads a sample of FILE and writes a CSV spec JSON to edit: numeric columns "
+                                   "dense, the rest categorical (\"sparse\": \"rest\"), near-unique row keys "
+                                   "ignored; one line per column says why. Then: dephn train --dataset csv "
+                                   "--data FILE --data-option spec=OUT")
+    p.add_argument("--data", type=Path, required=True, help="your delimited file (with a header line)")
+    p.add_argument("--labels", required=True, help="comma-separated label columns, one per task")
+    p.add_argument("--dense", default=None, help="comma-separated numeric columns to use as dense (default: inferred)")
+    p.add_argument("--sep", default=None, help="field separator (default: sniffed among , tab ; |)")
+    p.add_argument("--sample-rows", type=int, default=100_000, help="data lines read to decide")
+    p.add_argument("--out", type=Path, default=None, help="spec file to write (default: FILE.spec.json beside FILE)")
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("list", help="list the data set names")
     p.set_defaults(func=cmd_list)
@@ -89,6 +103,19 @@ def cmd_prepare(args) -> int:
     dataset = load_dataset(args.dataset, data_path(args), **data_options(args))
     _print({"dataset": dataset.name, "fingerprint": dataset.fingerprint, "tasks": list(dataset.schema.tasks),
             "n_sparse": len(dataset.schema.sparse), "n_dense": len(dataset.schema.dense), **dataset.meta})
+    return 0
+
+
+def cmd_schema(args) -> int:
+    labels = [x.strip() for x in args.labels.split(",") if x.strip()]
+    dense = [x.strip() for x in args.dense.split(",") if x.strip()] if args.dense is not None else None
+    sep = "\t" if args.sep in ("\\t", "tab") else args.sep
+    proposal = infer_schema(args.data, labels, dense=dense, sep=sep, sample_rows=args.sample_rows)
+    out = args.out or args.data.with_name(args.data.name + ".spec.json")
+    write_schema(proposal, out)
+    for line in proposal.lines():
+        print(line)
+    print(f"written: {out}\nnext: dephn train --model mmoe --dataset csv --data {args.data} --data-option spec={out}")
     return 0
 
 

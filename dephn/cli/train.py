@@ -77,8 +77,8 @@ def run_train(args) -> int:
 
 
 def report_skipped(data) -> None:
-    """One line per kind of note the data set carries: skipped malformed lines and their first reasons."""
-    skipped = data.meta.get("skipped_lines") or {}
-    if skipped.get("count"):
-        print(f"dephn: skipped {skipped['count']} malformed line(s); first: "
-              + "; ".join(skipped.get("first", [])), file=sys.stderr)
+    """Skipped malformed lines (with --on-bad-lines skip): how many, and the first reasons."""
+    count = data.meta.get("skipped_lines") or 0
+    if count:
+        print(f"dephn: skipped {count} malformed line(s) of {data.name}; first: "
+              + "; ".join(data.meta.get("skipped_examples", [])), file=sys.stderr)

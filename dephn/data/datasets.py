@@ -26,12 +26,15 @@ from typing import Callable
 import numpy as np
 
 from ..errors import DephnError
-from . import cache
+from . import cache, generator, synthetic
 from .encode import DENSE_TRANSFORMS, encode_stream, limit_rows
 from .encoded import EncodedDataset, EncodedSplit
 from .prefetch import prefetched
 from .readers.base import Reader
-from .split import DEFAULT_FRACTIONS, SPLITS, assign_splits, check_fractions, split_files
+from .readers.criteo import CriteoReader
+from .readers.skips import first_examples
+from .split import (DEFAULT_FRACTIONS, SPLITS, SplitPlan, assign_splits, random_split, split_files,
+                    split_plan)
 
 DEFAULT_GENERATED_ROWS = 50_000
 DEFAULT_MIN_COUNT = 2
@@ -59,7 +62,6 @@ def _lazy(module: str, cls: str) -> Callable[..., Reader]:
 
 
 def _criteo_reader(path, **options) -> Reader:
-    from .readers.criteo import CriteoReader
     return _construct(CriteoReader, path, options)
 
 
@@ -87,26 +89,45 @@ def dataset_descriptions() -> dict[str, str]:
 
 
 def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: int | None = None,
-                 min_count: int = DEFAULT_MIN_COUNT, split=DEFAULT_FRACTIONS, on_bad_lines: str = "error",
-                 **reader_options) -> EncodedDataset:
+                 min_count: int = DEFAULT_MIN_COUNT, split=DEFAULT_FRACTIONS, split_method: str | None = None,
+                 split_seed: int | None = None, on_bad_lines: str = "error", **reader_options) -> EncodedDataset:
     """Encode (or load from the cache) a named data set.
 
     path: a source file (or directory, per reader); a mapping {train, valid, test}
         of the user's own split files; None for the embedded default (criteo*).
     cache_dir: where processed data goes (default: `cache.default_cache_dir()`).
-    seed: the random train/valid/test split (unused with split files).
+    seed: the seed of the train/valid/test split when `split_seed` is not given
+        (unused with split files).
     rows: for the embedded default, rows generated (default 50,000); for a file,
         read only its first `rows` rows (each split file, or the build source).
     min_count: training occurrences a category needs for its own id (else OOV 0).
-    split: (train, valid, test) fractions of the random split.
-    on_bad_lines: "error" or "skip" malformed lines (readers that support it).
+    split: how one source is split (see `dephn.data.split`): (train, valid, test)
+        fractions, or a method name meaning that method with (0.8, 0.1, 0.1):
+        "hash" (the default): each row by a hash of (split seed, row index); the
+            fractions hold on average;
+        "random": a seeded shuffle over all N rows read; valid gets exactly
+            floor(f_valid*N + 0.5) rows, test floor(f_test*N + 0.5), train the rest.
+    split_method: "hash" | "random", with fractions in `split` (default "hash"):
+        `split=(0.7, 0.2, 0.1), split_method="random"`; a name in `split` must agree.
+    split_seed: the split's seed, apart from any model seed (default: `seed`). The
+        cache key and meta["split"] hold {"fractions", "seed"} (the split seed), plus
+        "method" only for a method other than "hash": calls without the new options
+        keep their keys and data. Split files allow neither "random" nor a split seed.
+    on_bad_lines: "error" (a `DataError` naming file, line and column) or "skip"
+        malformed lines (readers that support it). The skipped lines are reported in
+        meta["skipped_lines"] (their count) and meta["skipped_examples"] (the first 5,
+        in file order, each "<file>, line <n>[, column '<c>']: <reason>", as the error
+        of "error" mode words it); both are kept in the cache entry. For criteo-r/ur
+        the source lines the build skipped are in meta["builder"]["source_skipped_lines"].
     reader_options: passed to the reader; for criteo-r/ur, the builder's
-        options (`dephn.data.synthetic.BuildConfig` fields, e.g. scale="auto", noise=0.1).
+        options (`dephn.data.synthetic.BuildConfig` fields, e.g. scale="auto", noise=0.1);
+        for "csv", spec= (see `dephn.data.readers.csv`: a spec with no sparse or no dense
+        field warns with `dephn.errors.DataWarning`, on every call, cached or not).
     """
     if name not in _DATASETS:
         raise DephnError(f"unknown data set {name!r}; known: {', '.join(dataset_names())}")
     cache_dir = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
-    fractions = check_fractions(split)
+    plan = _split_plan(path, split, split_method, seed, split_seed)
     if rows is not None and rows < 1:
         raise DephnError(f"rows must be >= 1, got {rows}")
     if min_count < 1:
@@ -120,7 +141,7 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
         "dataset": name,
         "min_count": min_count,
         "dense_transform": first.dense_transform,
-        "split": {"fractions": list(fractions), "seed": seed} if files is None else "files",
+        "split": plan.describe() if files is None else "files",
         "rows": max_rows,
         "on_bad_lines": on_bad_lines,
         "reader_options": {k: _option_key(v) for k, v in sorted(reader_options.items())},
@@ -138,16 +159,14 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
     # the encoded arrays are built straight into the entry's files (memory-mapped): the rows go
     # to disk as they are filled, never held twice; a failure leaves no entry behind
     with cache.atomic_dir(target) as tmp:
-        encoder, splits, skipped = _encode(readers, min_count, fractions, seed, max_rows,
-                                           allocate=cache.array_allocator(tmp))
+        encoder, splits, skipped = _encode(readers, min_count, plan, max_rows, allocate=cache.array_allocator(tmp))
         meta = {
             "dataset": name,
             "rows": {s: len(splits[s]) for s in SPLITS},
             "positive_rate": {s: _positive_rates(splits[s], first.schema.tasks) for s in SPLITS},
             "sources": sources,
             "fingerprint_parts": params,
-            "split": ({"files": {s: str(files[s]) for s in SPLITS}} if files is not None
-                      else {"fractions": list(fractions), "seed": seed}),
+            "split": ({"files": {s: str(files[s]) for s in SPLITS}} if files is not None else plan.describe()),
             "encoding": {"min_count": min_count, "dense_transform": first.dense_transform,
                          "oov_id": 0, "missing": "sparse -> id 0 (OOV); dense -> 0.0", "vocab_fitted_on": "train",
                          "vocab_sizes": dict(zip(first.schema.sparse, encoder.vocab_sizes))},
@@ -178,18 +197,27 @@ def load_encoder(dataset: EncodedDataset, cache_dir=None):
 
 def embedded_criteo(cache_dir, rows: int | None = None) -> tuple[Path, dict]:
     """The generated default Criteo file (written once, atomically) and a meta note about it."""
-    from .generator import GENERATOR_VERSION, write_criteo
-
     rows = DEFAULT_GENERATED_ROWS if rows is None else rows
-    path = Path(cache_dir) / "generated" / f"criteo-{rows}rows-seed{EMBEDDED_SEED}-v{GENERATOR_VERSION}.txt"
+    name = f"criteo-{rows}rows-seed{EMBEDDED_SEED}-v{generator.GENERATOR_VERSION}.txt"
+    path = Path(cache_dir) / "generated" / name
     if not path.is_file():
         with cache.atomic_file(path) as tmp:
-            write_criteo(tmp, rows, EMBEDDED_SEED)
-    return path, {"embedded_default": {"generator_version": GENERATOR_VERSION, "rows": rows,
+            generator.write_criteo(tmp, rows, EMBEDDED_SEED)
+    return path, {"embedded_default": {"generator_version": generator.GENERATOR_VERSION, "rows": rows,
                                        "seed": EMBEDDED_SEED, "path": str(path)}}
 
 
 # --- helpers ------------------------------------------------------------------
+def _split_plan(path, split, method, seed, split_seed) -> SplitPlan:
+    """The split of one source; for split files, a check that nothing asks for another split."""
+    if split_files(path) is None:
+        return split_plan(split, method, seed, split_seed)
+    if "random" in (split, method) or split_seed is not None:
+        raise DephnError("the train/valid/test files are the split: split='random' and split_seed are for "
+                         "one source file")
+    return split_plan(split, method, 0)   # validates the fractions; unused
+
+
 def _construct(cls, path, options: dict):
     """cls(path, **options), with unknown options (and an unsupported on_bad_lines) as DephnError."""
     params = inspect.signature(cls).parameters
@@ -230,8 +258,6 @@ def _option_key(value) -> str:
 
 def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options):
     """({"all": reader of the built table}, meta, rows still to cap) for criteo-r / criteo-ur."""
-    from .synthetic import BuildConfig, SyntheticReader, build_cached
-
     kind = _SYNTHETIC[name]
     if files is not None:
         raise DephnError(f"{name} is built from one Criteo file; its split is by fractions, not split files")
@@ -242,7 +268,7 @@ def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options
         built, max_rows = Path(path), rows
     else:
         try:
-            config = BuildConfig(kind=kind, **options)
+            config = synthetic.BuildConfig(kind=kind, **options)
         except TypeError as e:
             raise DephnError(f"bad {name} builder option: {e}") from None
         if path is None:  # `rows` chooses the generated file
@@ -250,8 +276,9 @@ def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options
             build_rows = None
         else:             # `rows` caps the source rows the build reads
             source, build_rows = Path(path), rows
-        built, max_rows = build_cached(source, cache_dir, config, rows=build_rows, on_bad_lines=on_bad_lines), None
-    reader = SyntheticReader(built, kind=kind)
+        built = synthetic.build_cached(source, cache_dir, config, rows=build_rows, on_bad_lines=on_bad_lines)
+        max_rows = None
+    reader = synthetic.SyntheticReader(built, kind=kind)
     meta["builder"] = reader.summary
     meta["builder_config"] = reader.summary.get("config")
     return {"all": reader}, meta, max_rows
@@ -266,7 +293,7 @@ def stream_chunks(reader: Reader, chunk_rows: int = CHUNK_ROWS):
     return prefetched(chunks)
 
 
-def _encode(readers: dict, min_count: int, fractions, seed: int, max_rows, allocate=None):
+def _encode(readers: dict, min_count: int, plan: SplitPlan, max_rows, allocate=None):
     first = next(iter(readers.values()))
     common = dict(extras=tuple(first.extras), dense_transform=first.dense_transform, min_count=min_count,
                   allocate=allocate)
@@ -274,18 +301,18 @@ def _encode(readers: dict, min_count: int, fractions, seed: int, max_rows, alloc
         raise DephnError(f"reader asks for dense_transform {first.dense_transform!r}; "
                          f"known: {list(DENSE_TRANSFORMS)}")
     if "all" in readers:
-        encoder, splits = encode_stream(stream_chunks(first), first.schema, max_rows=max_rows,
-                                        split_of=partial(assign_splits, seed, fractions=fractions), **common)
+        if plan.method == "random":  # needs the row count: the ids are drawn once every row is read
+            split = {"split_rows": partial(random_split, plan.seed, fractions=plan.fractions)}
+        else:
+            split = {"split_of": partial(assign_splits, plan.seed, fractions=plan.fractions)}
+        encoder, splits = encode_stream(stream_chunks(first), first.schema, max_rows=max_rows, **split, **common)
     else:  # the user's own files: fit on train, then apply to valid and test
         encoder, fitted = encode_stream(stream_chunks(readers["train"]), first.schema, max_rows=max_rows, **common)
         splits = {"train": fitted["train"]}
         for s in ("valid", "test"):
             splits[s] = _transform_all(encoder, readers[s], max_rows)
-    skipped = {"count": 0, "examples": []}
-    for s, r in readers.items():
-        skipped["count"] += int(getattr(r, "skipped_lines", 0))
-        prefix = "" if s == "all" else f"{s}: "
-        skipped["examples"] += [prefix + e for e in getattr(r, "skipped_examples", [])]
+    skipped = {"count": sum(int(getattr(r, "skipped_lines", 0)) for r in readers.values()),
+               "examples": first_examples(getattr(r, "skipped_examples", []) for r in readers.values())}
     return encoder, splits, skipped
 
 

@@ -1,10 +1,10 @@
-"""Encoding reader chunks into model arrays (SPEC §1): dense transform and sparse vocabularies.
+"""Encoding reader chunks into model arrays (docs/decisions.md#inputs-and-embedding): dense transform and sparse vocabularies.
 
 Decisions:
 - Dense "log1p" (the Criteo convention): x >= 0 -> log1p(x); x < 0 -> -log1p(-x).
   Sign-preserving, so Criteo's few negative I2 values keep their order and never
   land among the positive ones. Missing -> 0, explicitly: a missing count reads
-  like a zero count (SPEC §1 allows "own bucket or 0"; one vector per dense field
+  like a zero count (docs/decisions.md#inputs-and-embedding allows "own bucket or 0"; one vector per dense field
   times a value cannot hold a separate bucket). "none" keeps the value as is,
   missing -> 0, for readers whose numbers are already scaled.
 - Sparse: one vocabulary per field, fitted on the TRAINING rows only. A category
@@ -121,13 +121,16 @@ class Encoder:
 def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] = (),
                   dense_transform: str = "log1p", min_count: int = 2,
                   split_of: Callable[[int, int], np.ndarray] | None = None,
+                  split_rows: Callable[[int], np.ndarray] | None = None,
                   max_rows: int | None = None,
                   allocate: Callable[[str, str, tuple, type], np.ndarray] | None = None,
                   ) -> tuple[Encoder, dict[str, EncodedSplit]]:
     """Fit on the training rows and encode every row, in one pass over `chunks`.
 
     `split_of(start, n)` gives the (n,) int8 split ids (0 train, 1 valid, 2 test)
-    of rows start..start+n-1; None puts every row in train. Only train rows count
+    of rows start..start+n-1; None puts every row in train. `split_rows(N)`, instead,
+    gives the (N,) split ids of all N rows once the stream is read (for a split that
+    needs the row count, e.g. the exact "random" split). Only train rows count
     towards the vocabularies. `max_rows` stops after that many rows. `chunks` is
     consumed, and closed if it is a generator.
     Each chunk's categories are kept as a small dictionary plus int32 codes until
@@ -140,6 +143,8 @@ def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] =
         raise DephnError(f"min_count must be >= 1, got {min_count}")
     if dense_transform not in DENSE_TRANSFORMS:
         raise DephnError(f"dense_transform must be one of {list(DENSE_TRANSFORMS)}, got {dense_transform!r}")
+    if split_of is not None and split_rows is not None:
+        raise DephnError("give split_of or split_rows, not both")
     pieces: list[_Piece] = []
     start = 0
     with _closing(chunks):  # stops a read-ahead thread also when a chunk fails or max_rows is reached
@@ -152,6 +157,11 @@ def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] =
             start += n
     if not pieces:
         raise DataError("the source has no rows")
+    if split_rows is not None:  # every piece is held until assembly anyway: split them now
+        ids = np.asarray(split_rows(start), dtype=np.int8)
+        offset = 0
+        for piece in pieces:
+            piece.split, offset = ids[offset:offset + piece.n], offset + piece.n
 
     with ThreadPoolExecutor(_WORKERS) as pool:  # fields are independent; arrow and numpy release the GIL
         fitted = dict(zip(schema.sparse, pool.map(lambda name: _fit_field(pieces, name, min_count), schema.sparse)))

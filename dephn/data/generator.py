@@ -1,6 +1,6 @@
 """A seeded generator of Criteo-format data with a learnable click (the embedded default).
 
-The file is Criteo's Kaggle TSV exactly (SPEC §6): `label, I1..I13, C1..C26`,
+The file is Criteo's Kaggle TSV exactly (docs/decisions.md#data-formats): `label, I1..I13, C1..C26`,
 no header, empty = missing, categories as 8-hex-digit strings. Its marginals
 follow what the real 8,000-row sample shows (shared/data/criteo, measured):
 - missing rates per field, with the sample's co-missing groups (I1 and I10 at

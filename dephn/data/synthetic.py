@@ -1,4 +1,4 @@
-"""Criteo-R and Criteo-UR (paper §IV-A, SPEC §6): two tasks from one base confidence.
+"""Criteo-R and Criteo-UR (paper §IV-A, docs/decisions.md#criteo-r-and-criteo-ur): two tasks from one base confidence.
 
 A teacher (`dephn.data.teacher`) learns Criteo's click; its logit, standardised
 and scaled, is the base confidence c of each row. Then
@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 
 from ..errors import DephnError
 from . import cache
+from . import teacher as teachers
 from .encode import encode_stream, limit_rows
 from .prefetch import prefetched
 from .readers.base import Reader
@@ -89,8 +90,7 @@ class BuildConfig:
         self.teacher_hidden = tuple(int(h) for h in self.teacher_hidden)
 
     def teacher_config(self):
-        from .teacher import TeacherConfig
-        return TeacherConfig(embed_dim=self.teacher_embed_dim, hidden=self.teacher_hidden,
+        return teachers.TeacherConfig(embed_dim=self.teacher_embed_dim, hidden=self.teacher_hidden,
                              epochs=self.teacher_epochs, lr=self.teacher_lr,
                              max_train_rows=self.teacher_max_rows, seed=self.seed)
 
@@ -148,8 +148,6 @@ def base_confidence(source, config: BuildConfig, *, rows: int | None = None, on_
     teacher's settings), so Criteo-R and Criteo-UR built from one source share one
     teacher, as the paper's "constant input characteristics" has them.
     """
-    from .teacher import train_teacher
-
     settings = {k: v for k, v in _jsonable_config(config).items() if k == "min_count" or k.startswith("teacher_")}
     settings.update(seed=config.seed, rows=rows, on_bad_lines=on_bad_lines, builder_version=BUILDER_VERSION)
     path = None
@@ -164,7 +162,7 @@ def base_confidence(source, config: BuildConfig, *, rows: int | None = None, on_
                                     max_rows=rows)
     data = splits["train"]            # every row: the teacher keeps its own holdout
     click = np.asarray(data.labels[:, 0], dtype=np.float64)
-    teacher = train_teacher(data.sparse, data.dense, click, encoder.vocab_sizes, config.teacher_config())
+    teacher = teachers.train_teacher(data.sparse, data.dense, click, encoder.vocab_sizes, config.teacher_config())
     base = {"logits": teacher.logits, "click": click, "auc": teacher.holdout_auc,
             "train_rows": teacher.train_rows, "holdout_rows": teacher.holdout_rows,
             "skipped_lines": reader.skipped_lines}

@@ -1,4 +1,4 @@
-"""The teacher behind Criteo-R / Criteo-UR (paper §IV-A, SPEC §6).
+"""The teacher behind Criteo-R / Criteo-UR (paper §IV-A, docs/decisions.md#criteo-r-and-criteo-ur).
 
 "The basic confidence of the dataset is obtained by a simple feed forward
 neural network": field embeddings (one vector per dense field, times its

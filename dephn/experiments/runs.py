@@ -25,6 +25,7 @@ from .recording import RecordRun
 from .store import ResultsStore
 
 
+DATA_NOTES = ("skipped_lines", "skipped_examples", "split")    # what a run records of its data set's meta
 WHERE_NOT_WHAT = frozenset({"cache_dir"})   # data options that say where files live, not what they hold
 
 
@@ -96,6 +97,7 @@ def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = No
         "model_options": mcfg.to_dict(), "train_options": tcfg.to_dict(),
         "code_version": code_version(), "packages": package_versions(), "machine": machine(),
         "world_size": ctx.world, "parameters": n_params,
+        "data_meta": {k: data.meta[k] for k in DATA_NOTES if k in data.meta},
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     recorder = Recorder(tasks=tuple(data.schema.tasks))

@@ -110,3 +110,5 @@ def test_bad_label_in_processed_csv_names_line_and_skip_counts(tmp_path):
         read_all(AliCCPReader(path))
     r = AliCCPReader(path, on_bad_lines="skip")
     assert read_all(r)["101"].tolist() == ["5", "7"] and r.skipped_lines == 1
+    assert r.skipped_examples == [f"{path}, line 3, column 'purchase': label 'x' is not binary: "
+                                  "expected '1' (positive) or '0' (negative)"]

@@ -74,10 +74,11 @@ def test_common_file_location(tmp_path):
 def test_bad_skeleton_lines_name_file_and_line(tmp_path, line, message):
     good = f"1,0,0,u1,1,{items(('205', 'i', '1'))}"
     skeleton = raw_pair(tmp_path, [good, line, good], COMMON)
-    with pytest.raises(DataError, match=r"sample_skeleton_train\.csv, " + message):
+    with pytest.raises(DataError, match=r"sample_skeleton_train\.csv, " + message) as e:
         read_all(RawAliCCPReader(skeleton, fields=FIELDS))
     r = RawAliCCPReader(skeleton, fields=FIELDS, on_bad_lines="skip")
     assert len(read_all(r)) == 2 and r.skipped_lines == 1
+    assert r.skipped_examples == [str(e.value)]
 
 
 def test_feature_count_check_can_be_turned_off(tmp_path):
@@ -114,5 +115,6 @@ def test_esmm_fixture_round_trip_and_bad_lines(tmp_path):
         read_all(EsmmTextReader(bad))
     r = EsmmTextReader(bad, on_bad_lines="skip")
     assert read_all(r)["101"].tolist() == ["5", "8"] and r.skipped_lines == 2
+    assert [e.split(": ")[0] for e in r.skipped_examples] == [f"{bad}, line 2", f"{bad}, line 3"]
     with pytest.raises(DataError, match=r"line 3: malformed feature item '101-7': expected field:feature"):
         read_all(EsmmTextReader(write(tmp_path, "c.txt", "1,0,0,101:5\n\n3,1,0,101-7\n")))

@@ -47,7 +47,8 @@ def test_bad_label_and_skip_mode(tmp_path):
     lines = fx.path.read_text().splitlines()
     lines[7] = lines[7][: lines[7].rfind(",")] + ",2"  # conversion = 2 on file line 8
     bad = write(tmp_path, "bad.csv", "\n".join(lines) + "\n")
-    with pytest.raises(DataError, match=r"bad\.csv, line 8, column 'conversion': label '2' is not binary"):
+    with pytest.raises(DataError, match=r"bad\.csv, line 8, column 'conversion': label '2' is not binary") as e:
         read_all(AliExpressReader(bad))
     r = AliExpressReader(bad, on_bad_lines="skip")
     assert len(read_all(r, chunk_rows=4)) == 29 and r.skipped_lines == 1
+    assert r.skipped_examples == [str(e.value)]

@@ -114,11 +114,15 @@ def test_line_numbers_stay_exact_after_dropped_lines(criteo_lines, write_text):
     for i in (10, 11, 500, 2500):
         lines[i] = "0\t1"
     lines[2700] = replace_field(lines[2700], 0, "x")
-    reader = CriteoReader(write_text("many.txt", lines), on_bad_lines="skip", block_size=1 << 14)
+    path = write_text("many.txt", lines)
+    reader = CriteoReader(path, on_bad_lines="skip", block_size=1 << 14)
     read_all(reader, chunk_rows=500)
     assert reader.skipped_lines == 5
-    assert any(e.startswith("line 2701: label must be 0 or 1, got 'x'") for e in reader.skipped_examples)
-    assert reader.skipped_examples[0].startswith("line 11:")
+    # the first five skipped lines in file order, each worded like the error of "error" mode
+    assert [e.split(":")[0] for e in reader.skipped_examples] == [
+        f"{path}, line {n}" for n in ("11", "12", "501", "2501", "2701, column 'label'")]
+    assert reader.skipped_examples[-1] == f"{path}, line 2701, column 'label': label must be 0 or 1, got 'x'"
+    assert reader.skipped_examples[0].startswith(f"{path}, line 11: expected 40 tab-separated fields")
 
 
 def test_skip_mode_drops_and_counts_bad_lines(criteo_lines, write_text):

@@ -9,7 +9,7 @@ import pytest
 
 from dephn.data.readers.csv import CsvReader, CsvSpec
 from dephn.data.readers.fixtures import write_csv_example
-from dephn.errors import DataError, DephnError
+from dephn.errors import DataError, DataWarning, DephnError
 from tests.data._reader_fixtures import read_all, write
 
 DATA = "y1,y2,price,city,shop\n1,0,3.5,paris,a\n0,0,,lyon,b\n1,1,10,,a\n"
@@ -92,6 +92,28 @@ def test_skip_mode_counts_every_kind_of_bad_line(tmp_path):
     assert r.skipped_lines == 4
 
 
+def test_skip_mode_keeps_the_first_five_reasons_in_file_order(tmp_path):
+    # wrong field counts (found by the parser) and bad values (found later, per chunk), around
+    # blank lines: each reason is reported at its physical line, worded as in "error" mode
+    lines = ["y1,y2,price,city,shop", "1,0,1,a,b", "1,0,1,a", "", "1,0,1,a,b,c", "0,0,2,b,b", "1,0,x,a,b",
+             "1,0,1", "1,1,3,c,c", "2,0,1,a,b", "0,5,1,a,b", "0,0,4,d,d"]
+    path = write(tmp_path, "d.csv", "\n".join(lines) + "\n")
+    r = CsvReader(spec(path), on_bad_lines="skip")
+    assert len(read_all(r, chunk_rows=2)) == 4 and r.skipped_lines == 6
+    assert r.skipped_examples == [
+        f"{path}, line 3: expected 5 fields (as on the header), found 4",
+        f"{path}, line 5: expected 5 fields (as on the header), found 6",
+        f"{path}, line 7, column 'price': dense value 'x' is not a finite number: expected a number, "
+        "or an empty field for a missing one",
+        f"{path}, line 8: expected 5 fields (as on the header), found 3",
+        f"{path}, line 10, column 'y1': label '2' is not binary: expected '1' (positive) or '0' (negative)"]
+    with pytest.raises(DataError) as e:   # the same words as the error of "error" mode
+        read_all(CsvReader(spec(write(tmp_path, "e.csv", "\n".join(lines[:2] + lines[6:7]) + "\n"))))
+    assert str(e.value) == r.skipped_examples[2].replace("d.csv", "e.csv").replace("line 7", "line 3")
+    again = read_all(r, chunk_rows=5)   # a second pass starts afresh
+    assert len(again) == 4 and r.skipped_lines == 6 and len(r.skipped_examples) == 5
+
+
 def test_all_lines_bad_in_skip_mode_is_an_error(tmp_path):
     r = CsvReader(spec(write(tmp_path, "d.csv", "y1,y2,price,city,shop\n5,0,1,a,b\n")), on_bad_lines="skip")
     with pytest.raises(DataError, match="no usable rows: all 1 data lines were bad"):
@@ -147,7 +169,8 @@ def test_spec_json_round_trip_and_relative_paths(tmp_path):
 def test_one_spec_applied_to_a_data_file(tmp_path):
     data = write(tmp_path, "valid.csv", DATA)
     spec_file = write(tmp_path, "spec.json", json.dumps({"tasks": ["y1", "y2"], "sparse": ["city"]}))
-    r = CsvReader(data, spec=spec_file, on_bad_lines="skip")
+    with pytest.warns(DataWarning, match="0 dense"):
+        r = CsvReader(data, spec=spec_file, on_bad_lines="skip")
     assert r.sources() == [data] and read_all(r)["city"].iloc[1] == "lyon"
     with pytest.raises(DataError, match=r"valid\.csv, line 1: not valid JSON .*CsvReader\(data, spec=\.\.\.\)"):
         CsvReader(data)  # a data file alone is taken for a spec, and the error says what to do

@@ -53,10 +53,11 @@ def test_unknown_feed_names_feedid_file_and_line(wechat):
     lines[5] = ",".join(fields)
     wechat.path.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"user_action\.csv, line 6, column 'feedid': feedid '999999' is not in "
-                                        r"feed_info\.csv"):
+                                        r"feed_info\.csv") as e:
         read_all(WeChatReader(wechat.path))
     r = WeChatReader(wechat.path, on_bad_lines="skip")
     assert len(read_all(r)) == 239 and r.skipped_lines == 1
+    assert r.skipped_examples == [str(e.value)]
 
 
 def test_bad_feed_info_lines_are_errors(wechat):

@@ -4,17 +4,20 @@ Fixtures (stable names, use them from any test under tests/models/):
 - `tiny_spec`: factory `tiny_spec(n_tasks=2, vocab_sizes=VOCAB, n_dense=2) -> FeatureSpec`
   with task names "t0", "t1", ...
 - `tiny_cfg`: factory `tiny_cfg(**overrides) -> ModelConfig`, small widths so tests stay fast.
-- `overfit`: function `overfit(model, batch, steps=150, lr=2e-2) -> (first_loss, last_loss)`,
+- `overfit`: function `overfit(model, batch, steps=150, lr=2e-2, vg=None) -> (first_loss, last_loss)`,
   the mean per-task BCE before the first step (train mode) and after the last (eval mode)
-  on one fixed batch.
+  on one fixed batch; `vg="GAMMA/CORR"` trains with the virtual-gradient policy, as
+  `TrainConfig(vg=...)` does in the training loop.
 - autouse: every test here runs with one torch thread (restored afterwards).
 
 Plain functions (also importable: `from tests.models.conftest import make_batch, train_steps`):
 - `make_batch(n_tasks, n=64, spec=None, seed=0) -> Batch(sparse, dense, labels)`: random ids with
   labels that are a deterministic function of the ids (so a model can fit them exactly).
-- `train_steps(model, batch, steps, lr=1e-2) -> list[float]`: Adam on dense parameters and
+- `train_steps(model, batch, steps, lr=1e-2, vg=None) -> list[float]`: Adam on dense parameters and
   RowAdam (SparseAdam's rule) on sparse embedding tables, loss = sum of task BCEs + `aux_loss`; returns the mean
-  per-task BCE of every step (before its update).
+  per-task BCE of every step (before its update). With `vg` the trainer's gradient policy
+  (`policy_for(TrainConfig(vg=vg).vg)`) is attached for the run, handed each step's labels, and
+  detached afterwards.
 - `task_bce(out, labels, tasks) -> (T,) tensor`: per-task BCE, honouring `ModelOutput.probs`.
 - `make_spec`, `tiny_config`: what the `tiny_spec` / `tiny_cfg` fixtures return.
 """
@@ -30,6 +33,7 @@ from dephn.config import ModelConfig
 from dephn.data.schema import FeatureSpec
 from dephn.train.config import TrainConfig
 from dephn.train.loop import make_optimizers
+from dephn.train.policy import policy_for
 from dephn.models import ModelOutput
 
 VOCAB = (7, 5, 11, 3)  # tiny sparse fields (id 0 = OOV included)
@@ -64,9 +68,9 @@ def make_batch(n_tasks: int, n: int = 64, spec: FeatureSpec | None = None, seed:
     return Batch(sparse, dense, labels)
 
 
-def _optimizers(model: nn.Module, lr: float) -> list[torch.optim.Optimizer]:
-    """The training loop's own optimizers (Adam + RowAdam), at one learning rate."""
-    return make_optimizers(model, TrainConfig(lr=lr, sparse_lr=lr))
+def _train_config(lr: float, vg: str | None = None) -> TrainConfig:
+    """The training config the helpers train under: one learning rate, optional virtual gradient."""
+    return TrainConfig(lr=lr, sparse_lr=lr, vg=vg)
 
 
 def task_bce(out: ModelOutput, labels: torch.Tensor, tasks) -> torch.Tensor:
@@ -81,21 +85,34 @@ def task_bce(out: ModelOutput, labels: torch.Tensor, tasks) -> torch.Tensor:
     return torch.stack(losses)  # (T,)
 
 
-def train_steps(model: nn.Module, batch: Batch, steps: int, lr: float = 1e-2) -> list[float]:
+def train_steps(model: nn.Module, batch: Batch, steps: int, lr: float = 1e-2,
+                vg: str | None = None) -> list[float]:
     torch.manual_seed(0)
-    opts = _optimizers(model, lr)
+    cfg = _train_config(lr, vg)
+    opts = make_optimizers(model, cfg)             # the training loop's own Adam + RowAdam
+    policy = policy_for(cfg.vg)                    # the training loop's own gradient policy
+    if policy is not None:
+        policy.attach(model)
     model.train()
     history = []
-    for _ in range(steps):
-        for o in opts:
-            o.zero_grad()
-        out = model(batch.sparse, batch.dense, batch.labels)
-        per_task = task_bce(out, batch.labels, list(out.logits))  # logits keyed in task order
-        loss = per_task.sum() + (out.aux_loss if out.aux_loss is not None else 0.0)
-        loss.backward()
-        for o in opts:
-            o.step()
-        history.append(per_task.mean().item())
+    try:
+        for _ in range(steps):
+            for o in opts:
+                o.zero_grad()
+            if policy is not None:
+                policy.set_labels(batch.labels)
+            out = model(batch.sparse, batch.dense)
+            per_task = task_bce(out, batch.labels, list(out.logits))  # logits keyed in task order
+            loss = per_task.sum() + (out.aux_loss if out.aux_loss is not None else 0.0)
+            loss.backward()
+            for o in opts:
+                o.step()
+            history.append(per_task.mean().item())
+        if policy is not None and steps:
+            assert policy.coef, f"the virtual gradient {vg} was never applied"
+    finally:
+        if policy is not None:
+            policy.detach()
     return history
 
 
@@ -116,8 +133,9 @@ def tiny_cfg():
 
 @pytest.fixture
 def overfit():
-    def run(model: nn.Module, batch: Batch, steps: int = 150, lr: float = 2e-2) -> tuple[float, float]:
-        history = train_steps(model, batch, steps, lr)
+    def run(model: nn.Module, batch: Batch, steps: int = 150, lr: float = 2e-2,
+            vg: str | None = None) -> tuple[float, float]:
+        history = train_steps(model, batch, steps, lr, vg=vg)
         model.eval()
         with torch.no_grad():
             out = model(batch.sparse, batch.dense)

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from dephn.models import build_model, is_multi_task, model_names
+from dephn.models import build_model, is_multi_task, model_entry, model_names
+from dephn.train.policy import policy_for
 
 from .conftest import make_batch, task_bce
 
@@ -23,7 +24,7 @@ def test_logits_per_task_and_finite_loss(name, n_tasks, tiny_spec, tiny_cfg):
     spec = tiny_spec(n_tasks)
     model = build_model(name, spec, tiny_cfg())
     batch = make_batch(n_tasks, n=16, spec=spec)
-    out = model(batch.sparse, batch.dense, batch.labels)
+    out = model(batch.sparse, batch.dense)
     assert list(out.logits) == list(spec.tasks)
     for logit in out.logits.values():
         assert logit.shape == (16,) and torch.isfinite(logit).all()
@@ -37,13 +38,29 @@ def test_every_parameter_gets_a_gradient(name, tiny_spec, tiny_cfg):
     spec = tiny_spec(2)
     model = build_model(name, spec, tiny_cfg())
     batch = make_batch(2, n=32, spec=spec)
-    out = model(batch.sparse, batch.dense, batch.labels)
+    out = model(batch.sparse, batch.dense)
     loss = task_bce(out, batch.labels, spec.tasks).sum()
     if out.aux_loss is not None:
         loss = loss + out.aux_loss
     loss.backward()
     missing = [n for n, p in model.named_parameters() if p.grad is None]
     assert not missing, f"parameters without gradient: {missing}"
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if model_entry(n).has_gates])
+def test_every_parameter_gets_a_finite_gradient_under_the_virtual_gradient(name, tiny_spec, tiny_cfg):
+    torch.manual_seed(0)
+    spec = tiny_spec(3)
+    model = build_model(name, spec, tiny_cfg())
+    batch = make_batch(3, n=32, spec=spec)
+    policy = policy_for("add_sqrt/pearson").attach(model)
+    policy.set_labels(batch.labels)
+    out = model(batch.sparse, batch.dense)
+    task_bce(out, batch.labels, spec.tasks).sum().backward()
+    assert policy.coef and all(torch.isfinite(c).all() for c in policy.coef.values())
+    missing = [n for n, p in model.named_parameters() if p.grad is None]
+    assert not missing, f"parameters without gradient: {missing}"
+    assert all(torch.isfinite(p.grad.to_dense()).all() for p in model.parameters())
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -2,8 +2,11 @@ import pytest
 import torch
 
 from dephn.models import build_model
+from dephn.train.policy import gate_hooks
+from dephn.virtual_gradient import VGSetting
 
-from .conftest import make_batch, task_bce
+from .conftest import make_batch
+from .gate_gradients import check_no_rescaling, check_virtual_gradient, vg_labels
 
 
 def test_gates_and_experts_in_intermediates(tiny_spec, tiny_cfg):
@@ -16,7 +19,6 @@ def test_gates_and_experts_in_intermediates(tiny_spec, tiny_cfg):
         g = out.intermediates[f"gates/{t}"]
         assert g.shape == (10, 4)
         torch.testing.assert_close(g.sum(-1), torch.ones(10))
-    assert out.vg_coef == {}
 
 
 def test_logit_is_tower_of_gate_weighted_experts(tiny_spec, tiny_cfg):
@@ -31,31 +33,37 @@ def test_logit_is_tower_of_gate_weighted_experts(tiny_spec, tiny_cfg):
         torch.testing.assert_close(out.logits["t1"], model.towers[1](mixed).squeeze(-1))
 
 
-def test_virtual_gradient_rescales_gate_gradients_only(tiny_spec, tiny_cfg):
-    pytest.importorskip("dephn.virtual_gradient")
-    spec = tiny_spec(2)
-    batch = make_batch(2, n=32, spec=spec)
-    grads = {}
-    for vg in (False, True):
+@pytest.mark.parametrize("gamma, corr", [("add_abs", "pearson"), ("add_sqrt", "cosine")])
+def test_virtual_gradient_rescales_gate_gradients_only(gamma, corr, tiny_spec, tiny_cfg):
+    spec = tiny_spec(3)
+    batch = make_batch(3, n=32, spec=spec)
+    batch = batch._replace(labels=vg_labels(32, 3))
+
+    def make():
         torch.manual_seed(0)
-        model = build_model("mmoe", spec, tiny_cfg(virtual_gradient=vg, gamma="add_abs"))
-        out = model(batch.sparse, batch.dense, batch.labels)
-        task_bce(out, batch.labels, spec.tasks).sum().backward()
-        grads[vg] = {n: p.grad.clone() for n, p in model.named_parameters()}
-        if vg:
-            assert out.vg_coef["gates"].shape == (32, 2, 3)
-    gate_params = [n for n in grads[True] if n.startswith("gates.")]
-    assert gate_params
-    assert any(not torch.allclose(grads[True][n], grads[False][n]) for n in gate_params)
-    for n in grads[True]:
-        if n.startswith("towers."):  # the forward value is unchanged, so towers see the same gradient
-            torch.testing.assert_close(grads[True][n], grads[False][n])
+        return build_model("mmoe", spec, tiny_cfg())
+
+    res = check_virtual_gradient(make, batch, VGSetting(gamma, corr), {"gates": (32, 3, 3)}, ("gates.",))
+    # per-sample gates: the hook sees the stacked gates of the intermediates, (B, T, K)
+    p0 = res["plain"]
+    for i, t in enumerate(spec.tasks):
+        assert torch.equal(p0.hooks["gates"].values[:, i], p0.out.intermediates[f"gates/{t}"])
+    # the scaled gate gradient reaches the gate weights and the embedding they read, nothing else:
+    # experts and towers keep the plain gradient (checked bit for bit in check_virtual_gradient)
+    assert {n.split(".")[0] for n in res["upstream"]} == {"gates", "embedding"}
+    assert any(n.startswith("towers.") for n in p0.grads) and any(n.startswith("experts.") for n in p0.grads)
 
 
 def test_no_virtual_gradient_in_eval_or_without_labels(tiny_spec, tiny_cfg):
-    pytest.importorskip("dephn.virtual_gradient")
     spec = tiny_spec(2)
-    model = build_model("mmoe", spec, tiny_cfg(virtual_gradient=True))
-    batch = make_batch(2, n=8, spec=spec)
-    assert model(batch.sparse, batch.dense).vg_coef == {}
-    assert model.eval()(batch.sparse, batch.dense, batch.labels).vg_coef == {}
+
+    def make():
+        torch.manual_seed(0)
+        return build_model("mmoe", spec, tiny_cfg())
+
+    check_no_rescaling(make, make_batch(2, n=8, spec=spec))
+
+
+def test_one_gate_hook(tiny_spec, tiny_cfg):
+    model = build_model("mmoe", tiny_spec(2), tiny_cfg())
+    assert [(h.name, h.entries) for h in gate_hooks(model)] == [("gates", None)]

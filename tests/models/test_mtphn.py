@@ -4,7 +4,10 @@ import torch
 
 from dephn.config import ModelConfig
 from dephn.models.registry import build_model, is_multi_task
+from dephn.train.policy import gate_hooks
+from dephn.virtual_gradient import VGSetting
 from tests.models.conftest import make_batch, make_spec
+from tests.models.gate_gradients import check_no_rescaling, check_virtual_gradient, vg_labels
 
 SETTINGS = ["D_pub,C&F_pri", "D_pub,C&F_pub", "D_pri,C&F_pub"]
 K_PUBLIC = {"D_pub,C&F_pri": 2, "D_pub,C&F_pub": 4, "D_pri,C&F_pub": 2}  # with n_experts = 2
@@ -48,7 +51,7 @@ def test_shapes_and_intermediates(setting, n_tasks):
             assert torch.equal(pri, torch.zeros(n))
         else:
             assert pri.abs().sum() > 0
-    assert out.vg_coef == {} and out.probs is None
+    assert out.probs is None
 
 
 @pytest.mark.parametrize("setting", ["D_pub,C&F_pri", "D_pri,C&F_pub"])
@@ -71,19 +74,31 @@ def test_private_experts_feed_only_their_task(setting):
     assert all(g is None or g.abs().sum() == 0 for g in other)
 
 
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_virtual_gradient_scales_only_the_gate_gradients(setting):
+    n_tasks = 3
+    _, batch = _model(n_tasks, expert_setting=setting)
+    n = batch.labels.shape[0]
+    batch = batch._replace(labels=vg_labels(n, n_tasks))
+    res = check_virtual_gradient(lambda: _model(n_tasks, expert_setting=setting)[0], batch,
+                                 VGSetting("add_sqrt", "pearson"),
+                                 {"gates": (n, n_tasks, K_PUBLIC[setting])},  # (B, T, K) per-sample gates
+                                 ("gates.",))
+    p0 = res["plain"]
+    for t, name in enumerate(p0.out.logits):
+        assert torch.equal(p0.hooks["gates"].values[:, t], p0.out.intermediates[f"gates/{name}"])
+    # the gates read the raw embedding: only it and the gate weights see the scaled gradient
+    assert {n.split(".")[0] for n in res["upstream"]} == {"gates", "embedding"}
+
+
 def test_virtual_gradient_only_in_training_with_labels():
-    model, batch = _model(2, virtual_gradient=True)
-    plain, _ = _model(2)
-    plain.load_state_dict(model.state_dict())
-    model.train(), plain.train()
-    out = model(batch.sparse, batch.dense, batch.labels)
-    ref = plain(batch.sparse, batch.dense, batch.labels)
-    assert out.vg_coef["gates"].shape == (batch.labels.shape[0], 2, 2)  # (B, T, K) per-sample gates
-    for name in out.logits:
-        assert torch.equal(out.logits[name], ref.logits[name])           # forward untouched
-    assert model(batch.sparse, batch.dense).vg_coef == {}
-    model.eval()
-    assert model(batch.sparse, batch.dense, batch.labels).vg_coef == {}
+    _, batch = _model(2)
+    check_no_rescaling(lambda: _model(2)[0], batch)
+
+
+def test_one_gate_hook():
+    model, _ = _model(2)
+    assert [(h.name, h.entries) for h in gate_hooks(model)] == [("gates", None)]
 
 
 @pytest.mark.parametrize("setting", SETTINGS)

@@ -16,12 +16,13 @@ them; so does this reader by default (`unclicked_purchase="drop"`, counted in
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import pandas as pd
 
-from ...errors import DataError, DephnError
+from ...errors import DataError, DataWarning, DephnError
 from .aliccp_raw import ALICCP_FIELDS, ALICCP_TASKS, EsmmTextReader, RawAliCCPReader
 from .base import Reader
 from .csv import CsvReader, CsvSpec
@@ -65,7 +66,8 @@ class AliCCPReader(Reader):
     fields: sparse fields of the raw and ESMM layouts (default: the standard 23; the CSV
     layouts take their header's). unclicked_purchase: "drop" | "keep" rows with purchase=1 and
     click=0. on_bad_lines: "error" | "skip". After iteration, `skipped_lines` counts bad lines
-    skipped and `dropped_unclicked_purchases` the rows dropped by that rule.
+    skipped (the first few explained in `skipped_examples`) and `dropped_unclicked_purchases`
+    the rows dropped by that rule.
     """
 
     def __init__(self, path, *, layout: str = "auto", common_features=None,
@@ -85,7 +87,9 @@ class AliCCPReader(Reader):
         elif self.layout == "esmm":
             self.inner = EsmmTextReader(path, fields=fields, on_bad_lines=on_bad_lines)
         else:
-            self.inner = CsvReader(self._csv_spec(path), on_bad_lines=on_bad_lines)
+            with warnings.catch_warnings():   # a layout without dense fields is Ali-CCP's, not a mistake
+                warnings.simplefilter("ignore", DataWarning)
+                self.inner = CsvReader(self._csv_spec(path), on_bad_lines=on_bad_lines)
         self.schema = self.inner.schema
         self.dense_transform = "none"  # no dense fields, or torch-rechub's already scaled to [0, 1]
         self.unclicked_purchase = unclicked_purchase
@@ -105,6 +109,11 @@ class AliCCPReader(Reader):
 
     def sources(self) -> list[Path]:
         return self.inner.sources()
+
+    @property
+    def skipped_examples(self) -> list[str]:
+        """The first lines the last pass skipped, in file order (see `readers.skips`)."""
+        return getattr(self.inner, "skipped_examples", [])
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         self.dropped_unclicked_purchases = 0

@@ -34,6 +34,7 @@ from ..schema import Schema
 from . import convert
 from .base import Reader
 from .delimited import check_on_bad_lines, iter_line_chunks, require_file
+from .skips import SkipLog
 
 # The standard Ali-CCP field set (as in torch-rechub's and PaddleRec's processed versions).
 ALICCP_FIELDS = ("101", "121", "122", "124", "125", "126", "127", "128", "129", "205", "206", "207",
@@ -90,19 +91,32 @@ def first_feature_per_field(items, pattern: str, fields: Sequence[str], check: c
 
 
 def _split_records(lines: pa.Array, numbers: np.ndarray, n_fields: int, path, on_bad_lines: str,
-                   expected: str) -> tuple[list[pa.Array], np.ndarray, int]:
+                   expected: str, log: SkipLog | None = None) -> tuple[list[pa.Array], np.ndarray, int]:
     """Split comma-separated records into `n_fields` columns (the last keeps any further commas).
 
-    Returns (columns, line numbers, count of records dropped for a wrong field count)."""
+    Returns (columns, line numbers, count of records dropped for a wrong field count); a
+    dropped record is noted in `log` when given."""
     parts = pc.split_pattern(lines, ",", max_splits=n_fields - 1)
     found = np.asarray(pc.list_value_length(parts).to_numpy(zero_copy_only=False))
-    check = convert.RowCheck(len(lines), path=path, line_of=lambda i: int(numbers[i]), on_bad_lines=on_bad_lines)
+    check = convert.RowCheck(len(lines), path=path, line_of=lambda i: int(numbers[i]), on_bad_lines=on_bad_lines,
+                             note=_noter(log, path, numbers))
     check.flag(found != n_fields, lambda i: f"expected {n_fields} comma-separated fields ({expected}), "
                                             f"found {found[i]}")
     if check.bad.any():
         keep = ~check.bad
         parts, numbers = parts.filter(pa.array(keep)), numbers[keep]
     return [pc.list_element(parts, k) for k in range(n_fields)], numbers, check.n_bad
+
+
+def _noter(log: SkipLog | None, path, numbers: np.ndarray):
+    """A `RowCheck` note callback adding row i (at line numbers[i]) to `log` (None: no log)."""
+    if log is None:
+        return None
+
+    def note(i: int, message: str, column: str | None) -> None:
+        line = int(numbers[i])
+        log.add(line, message, path=path, line=line, column=column)
+    return note
 
 
 def _feature_lists(text: pa.Array, declared: pa.Array | None, check: convert.RowCheck) -> pa.Array:
@@ -132,8 +146,10 @@ class RawAliCCPReader(Reader):
     the same name with "common_features" in place of "sample_skeleton", in the same folder).
     fields: the sparse fields kept (default: the standard 23). check_feature_count: compare each
     line's feature-count field with its list (catches truncated lines). on_bad_lines: "error" |
-    "skip" (a skipped line is counted in `skipped_lines`). common_chunk_rows: lines parsed at a
-    time from the common file (its lines are long: hundreds of items each).
+    "skip" (a skipped line is counted in `skipped_lines`, the first few explained in
+    `skipped_examples`; dropped common-features lines only in `skipped_common_lines`).
+    common_chunk_rows: lines parsed at a time from the common file (its lines are long:
+    hundreds of items each).
     Tasks: click, purchase (the "conversion" column). No dense fields.
     """
 
@@ -149,11 +165,17 @@ class RawAliCCPReader(Reader):
         self.on_bad_lines = check_on_bad_lines(on_bad_lines)
         self.common_chunk_rows = common_chunk_rows
         self.skipped_lines = 0         # skeleton lines dropped in "skip" mode, last pass
+        self.skips = SkipLog()         # the first of them
         self.skipped_common_lines = 0  # common-features lines dropped in "skip" mode
         self._common: CommonFeatures | None = None
 
     def sources(self) -> list[Path]:
         return [self.path, self.common_path]
+
+    @property
+    def skipped_examples(self) -> list[str]:
+        """The first sample_skeleton lines the last pass skipped, in file order (see `readers.skips`)."""
+        return self.skips.texts()
 
     def common(self) -> CommonFeatures:
         """The parsed common-features table (parsed on first use, then kept)."""
@@ -196,12 +218,13 @@ class RawAliCCPReader(Reader):
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         common = self.common()
         self.skipped_lines = 0
+        self.skips.clear()
         n_rows = 0
         for lines, numbers in iter_line_chunks(self.path, chunk_rows):
             (_, click, conversion, md5, declared, text), numbers, dropped = _split_records(
-                lines, numbers, 6, self.path, self.on_bad_lines, SKELETON_FIELDS)
+                lines, numbers, 6, self.path, self.on_bad_lines, SKELETON_FIELDS, self.skips)
             check = convert.RowCheck(len(md5), path=self.path, line_of=lambda i, nb=numbers: int(nb[i]),
-                                     on_bad_lines=self.on_bad_lines)
+                                     on_bad_lines=self.on_bad_lines, note=_noter(self.skips, self.path, numbers))
             cols = {"click": convert.labels(click, convert.BINARY, check, "click"),
                     "purchase": convert.labels(conversion, convert.BINARY, check, "conversion")}
             items = _feature_lists(text, declared if self.check_feature_count else None, check)
@@ -236,17 +259,24 @@ class EsmmTextReader(Reader):
         self.schema = Schema(tasks=ALICCP_TASKS, dense=(), sparse=tuple(fields))
         self.on_bad_lines = check_on_bad_lines(on_bad_lines)
         self.skipped_lines = 0
+        self.skips = SkipLog()
 
     def sources(self) -> list[Path]:
         return [self.path]
 
+    @property
+    def skipped_examples(self) -> list[str]:
+        """The first lines the last pass skipped, in file order (see `readers.skips`)."""
+        return self.skips.texts()
+
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         self.skipped_lines = 0
+        self.skips.clear()
         n_rows = 0
         for lines, numbers in iter_line_chunks(self.path, chunk_rows):
             parts = pc.split_pattern(lines, ",")
             check = convert.RowCheck(len(lines), path=self.path, line_of=lambda i, nb=numbers: int(nb[i]),
-                                     on_bad_lines=self.on_bad_lines)
+                                     on_bad_lines=self.on_bad_lines, note=_noter(self.skips, self.path, numbers))
             found = np.asarray(pc.list_value_length(parts).to_numpy(zero_copy_only=False))
             check.flag(found < 3, lambda i: f"expected sample_id,click,conversion,field:feature,... "
                                             f"but found {found[i]} comma-separated fields")
@@ -255,7 +285,8 @@ class EsmmTextReader(Reader):
                 self.skipped_lines += check.n_bad
                 parts, numbers = parts.filter(pa.array(keep)), numbers[keep]
                 check = convert.RowCheck(len(parts), path=self.path, line_of=lambda i, nb=numbers: int(nb[i]),
-                                         on_bad_lines=self.on_bad_lines)
+                                         on_bad_lines=self.on_bad_lines,
+                                         note=_noter(self.skips, self.path, numbers))
             cols = {"click": convert.labels(pc.list_element(parts, 1), convert.BINARY, check, "click"),
                     "purchase": convert.labels(pc.list_element(parts, 2), convert.BINARY, check, "conversion")}
             own = first_feature_per_field(pc.list_slice(parts, 3), ESMM_ITEM, self.schema.sparse, check,

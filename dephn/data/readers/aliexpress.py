@@ -24,7 +24,7 @@ class AliExpressReader(Reader):
     """One AliExpress CSV file (any country split: NL, ES, FR, US share the layout).
 
     path: the CSV file. on_bad_lines: "error" | "skip" (skipped lines are counted in
-    `skipped_lines` after iteration).
+    `skipped_lines` after iteration, the first few explained in `skipped_examples`).
     """
 
     dense_transform = "none"
@@ -38,6 +38,11 @@ class AliExpressReader(Reader):
 
     def sources(self) -> list[Path]:
         return self.inner.sources()
+
+    @property
+    def skipped_examples(self) -> list[str]:
+        """The first lines the last pass skipped, in file order (see `readers.skips`)."""
+        return self.inner.skipped_examples
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         for frame in self.inner.iter_chunks(chunk_rows):

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import DataError
+from .skips import MAX_EXAMPLES
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,14 @@ class RowCheck:
     In "error" mode the first flagged row raises a DataError with file, line and column; in
     "skip" mode flagged rows are remembered and `keep` drops them.
     path: the file named in errors; line_of: row index in the chunk -> 1-based file line.
+    note: in "skip" mode, called as note(i, message, column) for the first few rows each
+    `flag` newly marks (enough for a reader's first `skips.MAX_EXAMPLES` reasons).
     """
 
-    def __init__(self, n_rows: int, *, path, line_of: Callable[[int], int], on_bad_lines: str):
+    def __init__(self, n_rows: int, *, path, line_of: Callable[[int], int], on_bad_lines: str,
+                 note: Callable[[int, str, str | None], None] | None = None):
         self.bad = np.zeros(n_rows, dtype=bool)
-        self.path, self.line_of, self.on_bad_lines = path, line_of, on_bad_lines
+        self.path, self.line_of, self.on_bad_lines, self.note = path, line_of, on_bad_lines, note
 
     def flag(self, mask: np.ndarray, message: Callable[[int], str], column: str | None = None) -> None:
         """Mark rows where `mask` is True as bad; message(i) explains row i."""
@@ -57,6 +61,9 @@ class RowCheck:
         if self.on_bad_lines == "error":
             i = int(np.flatnonzero(mask)[0])
             raise DataError(message(i), path=self.path, line=self.line_of(i), column=column)
+        if self.note is not None:
+            for i in np.flatnonzero(mask & ~self.bad)[:MAX_EXAMPLES]:
+                self.note(int(i), message(int(i)), column)
         self.bad |= mask
 
     @property
@@ -111,7 +118,8 @@ def dense(arr, check: RowCheck, column: str) -> np.ndarray:
         bad = np.array([not _parses_as_missing_or_finite(t) for t in raw], dtype=bool)
         values = np.array([np.nan if b or t is None or not t.strip() else float(t) for t, b in zip(raw, bad)],
                           dtype=np.float64)
-    check.flag(bad, lambda i: f"dense value {arr[i].as_py()!r} is not a finite number", column)
+    check.flag(bad, lambda i: f"dense value {arr[i].as_py()!r} is not a finite number: expected a number, "
+                              "or an empty field for a missing one", column)
     return np.where(bad, np.nan, values)
 
 

@@ -1,6 +1,6 @@
 """Criteo (Kaggle Display Advertising Challenge) raw TSV reader.
 
-Format (SPEC §6): no header, one sample per line, 40 tab-separated fields:
+Format (docs/decisions.md#data-formats): no header, one sample per line, 40 tab-separated fields:
 `label, I1..I13, C1..C26`; labels are 0/1, I* integer counts (a few negative),
 C* 8-hex-digit hashed categories; an empty field is missing.
 
@@ -14,7 +14,8 @@ a row with the wrong field count.
 A malformed line (wrong field count, empty line, label not 0/1, non-numeric or
 non-finite dense value) is a `DataError` naming the file, the line and the
 column, or, with `on_bad_lines="skip"`, is dropped and counted in
-`skipped_lines` (the first few reasons are kept in `skipped_examples`).
+`skipped_lines` (the first few, in file order, are explained in `skipped_examples`, worded
+like the error of "error" mode: see `readers.skips`).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ import pyarrow.csv as pcsv
 from ...errors import DataError, DephnError
 from ..schema import Schema
 from .base import Reader
+from .skips import SkipLog
 
 CRITEO_DENSE = tuple(f"I{i}" for i in range(1, 14))
 CRITEO_SPARSE = tuple(f"C{i}" for i in range(1, 27))
@@ -39,7 +41,6 @@ CRITEO_SCHEMA = Schema(tasks=("click",), dense=CRITEO_DENSE, sparse=CRITEO_SPARS
 
 ON_BAD_LINES = ("error", "skip")
 _EXPECTED_FIELDS = f"{len(CRITEO_COLUMNS)} tab-separated fields (label, I1..I13, C1..C26)"
-_MAX_EXAMPLES = 5
 
 
 class CriteoReader(Reader):
@@ -56,7 +57,12 @@ class CriteoReader(Reader):
         self.on_bad_lines = on_bad_lines
         self.block_size = int(block_size)
         self.skipped_lines = 0                         # bad lines dropped by the last full read
-        self.skipped_examples: list[str] = []          # their first few reasons
+        self.skips = SkipLog()                         # the first few of them, by line
+
+    @property
+    def skipped_examples(self) -> list[str]:
+        """The first lines the last read skipped, in file order, one line each."""
+        return self.skips.texts()
 
     def sources(self) -> list[Path]:
         return [self.path]
@@ -69,7 +75,8 @@ class CriteoReader(Reader):
         """Like `iter_chunks`, as pyarrow Tables (the encoder takes either; this skips pandas)."""
         if self.path.stat().st_size == 0:
             raise DataError(f"empty file; expected Criteo lines of {_EXPECTED_FIELDS}", path=self.path)
-        self.skipped_lines, self.skipped_examples = 0, []
+        self.skipped_lines = 0
+        self.skips.clear()
         state = _LineState()
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
@@ -182,8 +189,7 @@ class CriteoReader(Reader):
                 self._count_structural(state, last_line)
             for i in bad_rows:
                 column, reason = reasons[int(i)]
-                where = f" (column {column!r})" if column else ""
-                self._note_skip(state.line_of(start + int(i)), reason + where)
+                self._note_skip(state.line_of(start + int(i)), reason, column)
 
         arrays = [pc.cast(pc.equal(label, "1"), pa.int8())]
         arrays += [dense[name] for name in CRITEO_DENSE]
@@ -206,10 +212,10 @@ class CriteoReader(Reader):
             self._note_skip(state.invalid_lines[k], state.invalid_reasons[k])
             state.structural_counted += 1
 
-    def _note_skip(self, line: int, reason: str):
+    def _note_skip(self, line: int, reason: str, column: str | None = None):
         self.skipped_lines += 1
-        if len(self.skipped_examples) < _MAX_EXAMPLES:
-            self.skipped_examples.append(f"line {line}: {reason}")
+        if self.skips.wants(line):
+            self.skips.add(line, reason, path=self.path, line=line, column=column)
 
 
 class _LineState:

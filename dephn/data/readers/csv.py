@@ -12,23 +12,32 @@ JSON file; unknown keys are an error, so a typo never passes silently. Example J
 Relative paths in a JSON spec are relative to the JSON file's folder. A spec may leave out
 `paths` and be applied to a file given separately: `CsvReader("train.tsv", spec="spec.json")`
 (how one spec serves a user's train, valid and test files).
+
+`"sparse": "rest"` (the bare string, not a list) makes every column that is not named in
+`tasks`, `dense`, `extras` or `ignore` a sparse field; it needs column names (a header, or
+`names`). `["rest"]` is a column called "rest". `ignore` lists columns read by nothing (what
+keeps a row key out of "rest"). A spec that resolves to no sparse field or no dense field
+still loads, with a one-line `dephn.errors.DataWarning` (issued by `CsvReader`).
 """
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Iterator, Mapping
 
 import pandas as pd
 
-from ...errors import DataError, DephnError
+from ...errors import DataError, DataWarning, DephnError
 from ..schema import Schema
 from . import convert
 from .base import Reader
 from .delimited import DelimitedFile, check_on_bad_lines
+from .skips import first_examples
 
 DENSE_TRANSFORMS = ("log1p", "none")
+REST = "rest"   # `"sparse": "rest"`: every column not otherwise named
 
 
 def _refs(value, key: str) -> tuple:
@@ -61,7 +70,8 @@ class CsvSpec:
     tasks: tuple[str | int, ...]            # binary label columns, one per task (name or position)
     paths: tuple[str, ...] = ()             # files with the same layout, read in order
     dense: tuple[str | int, ...] = ()       # numeric feature columns (empty = missing)
-    sparse: tuple[str | int, ...] = ()      # categorical feature columns (any string; empty = missing)
+    sparse: tuple[str | int, ...] | str = ()  # categorical feature columns (any string; empty = missing),
+                                            # or "rest": every column not named in tasks/dense/extras/ignore
     extras: tuple[str | int, ...] = ()      # numeric side columns carried along, not features
     sep: str = ","                          # one-character field separator ("\t" for TSV)
     header: bool = True                     # line 1 names the columns
@@ -69,16 +79,21 @@ class CsvSpec:
     positive: tuple[str, ...] = ("1",)      # label values that mean 1
     negative: tuple[str, ...] | None = ("0",)  # label values that mean 0; null = anything else non-empty
     dense_transform: str = "log1p"          # encoder's dense transform: "log1p" (counts) or "none"
+    ignore: tuple[str | int, ...] = ()      # columns not read (left out of "rest")
 
     def __post_init__(self):
         paths = (self.paths,) if isinstance(self.paths, (str, Path)) else tuple(self.paths)
         object.__setattr__(self, "paths", tuple(str(p) for p in paths))
-        for key in ("tasks", "dense", "sparse", "extras"):
-            object.__setattr__(self, key, _refs(getattr(self, key), key))
+        for key in ("tasks", "dense", "sparse", "extras", "ignore"):
+            if not (key == "sparse" and self.sparse_is_rest):
+                object.__setattr__(self, key, _refs(getattr(self, key), key))
         if not self.tasks:
             raise DephnError("CsvSpec.tasks: at least one label column is needed")
         if not (self.dense or self.sparse):
             raise DephnError("CsvSpec: at least one dense or sparse column is needed")
+        if self.sparse_is_rest and not self.header and self.names is None:
+            raise DephnError('CsvSpec.sparse "rest" (every column not named elsewhere) needs column names: '
+                             'set header: true for a file whose line 1 names the columns, or give names')
         if not isinstance(self.sep, str) or len(self.sep) != 1:
             raise DephnError(f"CsvSpec.sep must be one character, got {self.sep!r}")
         if not isinstance(self.header, bool):
@@ -98,6 +113,28 @@ class CsvSpec:
         if self.dense_transform not in DENSE_TRANSFORMS:
             raise DephnError(f"CsvSpec.dense_transform must be one of {DENSE_TRANSFORMS}, "
                              f"got {self.dense_transform!r}")
+
+    @property
+    def sparse_is_rest(self) -> bool:
+        """Whether `sparse` is "rest" (resolved against the header by `resolve`)."""
+        return isinstance(self.sparse, str) and self.sparse == REST
+
+    def resolve(self, f: DelimitedFile) -> "CsvSpec":
+        """This spec with "rest" replaced by the names of `f`'s columns that no other key uses
+        (and `ignore` checked: every column must exist, none may be both used and ignored)."""
+        used = {f.position(r) for r in self.tasks + self.dense + self.extras
+                + (() if self.sparse_is_rest else self.sparse)}
+        ignored = {f.position(r) for r in self.ignore}
+        both = sorted(f.columns[i] for i in used & ignored)
+        if both:
+            raise DephnError(f"CsvSpec: column(s) {both} are both used and in ignore")
+        if not self.sparse_is_rest:
+            return self
+        rest = tuple(name for i, name in enumerate(f.columns) if i not in used | ignored)
+        if not (rest or self.dense):
+            raise DephnError(f'CsvSpec: "sparse": "rest" leaves no column of {f.path} (all are tasks, extras '
+                             "or ignored) and there is no dense column: no features")
+        return replace(self, sparse=rest)
 
     @classmethod
     def from_dict(cls, data: Mapping, base_dir=None) -> "CsvSpec":
@@ -153,7 +190,10 @@ class CsvReader(Reader):
     given, one data file, read with that spec (whose `paths` are then ignored).
     on_bad_lines: "error" (DataError at the first bad line) | "skip" (drop and count).
     Schema names are the header names (or `names`, or "col<i>" without a header) of the
-    first file. After iteration, `skipped_lines` counts the lines dropped in "skip" mode.
+    first file; `spec` is the given spec with "rest" resolved against that file.
+    After iteration, `skipped_lines` counts the lines dropped in "skip" mode and
+    `skipped_examples` gives the first few of them, in file order (see `readers.skips`).
+    Warns (`DataWarning`, one line) when the spec has no sparse or no dense field.
     """
 
     def __init__(self, source: CsvSpec | Mapping | str | Path, *, spec: CsvSpec | Mapping | str | Path | None = None,
@@ -164,9 +204,12 @@ class CsvReader(Reader):
             spec = replace(as_spec(spec), paths=(str(source),))
         if not spec.paths:
             raise DephnError("CsvSpec.paths: no data file given (set paths, or pass the file with spec=)")
-        self.spec = spec
         self.files = [DelimitedFile(p, sep=spec.sep, header=spec.header, names=spec.names,
                                     on_bad_lines=check_on_bad_lines(on_bad_lines)) for p in spec.paths]
+        self.spec = spec = spec.resolve(self.files[0])
+        for f in self.files[1:]:
+            for ref in spec.ignore:
+                f.position(ref)
         self._refs = spec.tasks + spec.dense + spec.sparse + spec.extras
         for f in self.files:  # every file must have every column, before any is read
             for ref in self._refs:
@@ -182,9 +225,22 @@ class CsvReader(Reader):
         self.dense_transform = spec.dense_transform
         self.labels = convert.LabelValues(spec.positive, spec.negative)
         self.skipped_lines = 0
+        if not self.schema.sparse:
+            warnings.warn(f"the CSV spec resolves to 0 sparse (categorical) fields: its {nd} dense column(s) "
+                          'are the only features; list categorical columns in "sparse", or use "sparse": "rest"',
+                          DataWarning, stacklevel=2)
+        if not self.schema.dense:
+            warnings.warn(f"the CSV spec resolves to 0 dense (numeric) fields: its {ns} sparse column(s) "
+                          'are the only features; list numeric columns in "dense" if there are any',
+                          DataWarning, stacklevel=2)
 
     def sources(self) -> list[Path]:
         return [f.path for f in self.files]
+
+    @property
+    def skipped_examples(self) -> list[str]:
+        """The first skipped lines of the last pass, in file order (files in `paths` order)."""
+        return first_examples(f.skipped_examples for f in self.files)
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         self.skipped_lines = 0
@@ -204,7 +260,8 @@ class CsvReader(Reader):
     def _frame(self, f: DelimitedFile, table, first: int) -> tuple[pd.DataFrame, int]:
         """One table of strings -> one chunk in schema terms (columns by position in `_refs`)."""
         check = convert.RowCheck(table.num_rows, path=f.path, line_of=lambda i: f.line_of(first + i),
-                                 on_bad_lines=f.on_bad_lines)
+                                 on_bad_lines=f.on_bad_lines,
+                                 note=lambda i, message, column: f.note_skip(first + i, message, column))
         s = self.schema
         names = list(s.tasks + s.dense + s.sparse + self.extras)
         cols = {}

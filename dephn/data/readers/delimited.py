@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+from bisect import bisect_right
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ...errors import DataError, DephnError
+from .skips import SkipLog
 
 ON_BAD_LINES = ("error", "skip")
 BLOCK_BYTES = 1 << 20  # pyarrow parse block; pyarrow reads some blocks ahead, so this bounds memory (a line must fit)
@@ -48,7 +50,9 @@ class DelimitedFile:
     path: the file. sep: one-character field separator. header: whether line 1 names the
     columns. names: column names when there is no header (default "col0", "col1", ...).
     on_bad_lines: "error" | "skip" for records with a wrong field count.
-    After a pass of `iter_tables`, `skipped_lines` counts the records it skipped.
+    After a pass of `iter_tables`, `skipped_lines` counts the records it skipped, and
+    `skipped_examples` gives the first few skipped lines (with those a reader reported
+    through `note_skip`), in file order (see `readers.skips`).
     """
 
     def __init__(self, path, *, sep: str = ",", header: bool = True,
@@ -69,6 +73,8 @@ class DelimitedFile:
         else:
             self.columns = [f"col{i}" for i in range(len(first))]
         self.skipped_lines = 0
+        self.skips = SkipLog()             # first skipped records, keyed by record ordinal
+        self._invalid: list[int] = []      # record ordinals pyarrow skipped (wrong field count), ascending
 
     def _first_record(self) -> list[str]:
         """Fields of the first non-blank line (the header, or the first record)."""
@@ -118,13 +124,19 @@ class DelimitedFile:
         internal = [f"f{i}" for i in range(len(self.columns))]  # unique even when header names repeat
         wanted = [internal[p] for p in positions]
         self.skipped_lines = 0
+        self.skips.clear()
+        self._invalid = []
         first_bad = []
 
         def on_invalid(row) -> str:
-            # Called by pyarrow for a record whose field count differs from the header's.
+            # Called by pyarrow, in file order, for a record whose field count differs from the header's.
             self.skipped_lines += 1
             if not first_bad:
                 first_bad.append(row)
+            if self.on_bad_lines == "skip":
+                record = self._record_number(row)
+                self._invalid.append(record)
+                self.skips.add(record, self._field_count_message(row), path=self.path)
             return "skip"
 
         try:
@@ -174,26 +186,62 @@ class DelimitedFile:
     def _raise_bad_record(self, first_bad: list) -> None:
         if first_bad and self.on_bad_lines == "error":
             row = first_bad[0]
-            # pyarrow numbers the non-blank lines (header included), not the physical ones
-            raise DataError(f"expected {row.expected_columns} fields (as on "
-                            f"{'the header' if self.header else 'line 1'}), found {row.actual_columns}",
-                            path=self.path, line=self.line_of(row.number - (2 if self.header else 1)))
+            raise DataError(self._field_count_message(row), path=self.path, line=self.line_of(self._record_number(row)))
+
+    def _record_number(self, row) -> int:
+        """0-based ordinal, among the file's non-blank data lines, of a row pyarrow rejected
+        (pyarrow numbers the non-blank lines, header included, not the physical ones)."""
+        return row.number - (2 if self.header else 1)
+
+    def _field_count_message(self, row) -> str:
+        return (f"expected {row.expected_columns} fields (as on {'the header' if self.header else 'line 1'}), "
+                f"found {row.actual_columns}")
+
+    def record_of(self, kept: int) -> int:
+        """The 0-based ordinal among all the file's records of the `kept`-th record the last pass
+        yielded (it differs once records with a wrong field count were skipped before it)."""
+        record = kept
+        while True:  # every skipped record at or before `record` pushes it one further
+            moved = kept + bisect_right(self._invalid, record)
+            if moved == record:
+                return record
+            record = moved
+
+    def note_skip(self, kept: int, message: str, column: str | None = None) -> None:
+        """Record that a reader dropped the `kept`-th yielded record in "skip" mode (for
+        `skipped_examples`; the reader counts it itself)."""
+        record = self.record_of(kept)
+        if self.skips.wants(record):
+            self.skips.add(record, message, path=self.path, column=column)
+
+    @property
+    def skipped_examples(self) -> list[str]:
+        """The first skipped lines of the last pass, in file order, one line each (`readers.skips`)."""
+        return self.skips.texts(line_of=self._lines_of)
 
     def line_of(self, ordinal: int) -> int:
-        """The physical line of the record with this 0-based ordinal in the last pass.
+        """The physical line of the record with this 0-based ordinal (among all records).
 
-        Only error paths call this, so it rescans the file rather than keeping a line index for
-        every row; blank lines are skipped as the parser skips them (in "error" mode no record
-        was skipped before an error is raised, so ordinals map to lines one to one)."""
-        seen = -1
+        Only error paths and skip reports call this, so it rescans the file rather than keeping
+        a line index for every row; blank lines are skipped as the parser skips them."""
+        return self._lines_of([ordinal])[ordinal]
+
+    def _lines_of(self, ordinals) -> dict[int, int]:
+        """{ordinal: physical line} for several records, in one scan up to the last of them."""
+        wanted, found = set(ordinals), {}
+        if not wanted:
+            return found
+        last, seen = max(wanted), -1
         with open(self.path, "rb") as f:
             for number, raw in enumerate(f, start=1):
                 if (self.header and number == 1) or raw in (b"\n", b"\r\n"):
                     continue
                 seen += 1
-                if seen == ordinal:
-                    return number
-        raise ValueError(f"{self.path} has no record number {ordinal}")
+                if seen in wanted:
+                    found[seen] = number
+                if seen == last:
+                    return found
+        raise ValueError(f"{self.path} has no record number {last}")
 
 
 def _parse_error(e: Exception) -> str:

@@ -6,7 +6,7 @@ Files (the challenge's `wechat_algo_data1/`):
   feed_info.csv: feedid, authorid, videoplayseconds, description, ocr, asr, bgm_song_id,
       bgm_singer_id, manual_keyword_list, machine_keyword_list, manual_tag_list,
       machine_tag_list, description_char, ocr_char, asr_char
-Tasks: by default read_comment, like, click_avatar and forward (SPEC §6); the paper's Table II
+Tasks: by default read_comment, like, click_avatar and forward (docs/decisions.md#data-formats); the paper's Table II
 uses the first three (§IV-A: "read comment, like and click avatar"), `WECHAT_PAPER_TASKS`. Any
 subset of the seven action columns can be chosen. Features: sparse userid, feedid, device, authorid,
 bgm_song_id, bgm_singer_id (and, optionally, the first manual tag); dense videoplayseconds
@@ -65,7 +65,8 @@ class WeChatReader(Reader):
     manual_tag: add the first manual tag as a sparse field. keep_date: carry `date_` as an
     extra column. on_bad_lines: "error" | "skip" for bad user_action lines (a feed_info line
     is always an error: a feed silently missing would turn into many bad action lines).
-    After iteration, `skipped_lines` counts the user_action lines skipped.
+    After iteration, `skipped_lines` counts the user_action lines skipped and
+    `skipped_examples` gives the first few of them (see `readers.skips`).
     """
 
     dense_transform = "log1p"
@@ -96,6 +97,11 @@ class WeChatReader(Reader):
 
     def sources(self) -> list[Path]:
         return [self.actions.path, self.feeds.path]
+
+    @property
+    def skipped_examples(self) -> list[str]:
+        """The first user_action lines the last pass skipped, in file order."""
+        return self.actions.skipped_examples
 
     def feed_table(self) -> FeedTable:
         """feed_info parsed (on first use, then kept)."""
@@ -135,7 +141,8 @@ class WeChatReader(Reader):
         n_rows = 0
         for table, first in a.iter_tables(self._action_cols, chunk_rows):
             check = convert.RowCheck(table.num_rows, path=a.path, line_of=lambda i, o=first: a.line_of(o + i),
-                                     on_bad_lines=a.on_bad_lines)
+                                     on_bad_lines=a.on_bad_lines,
+                                     note=lambda i, message, column, o=first: a.note_skip(o + i, message, column))
             cols = {t: convert.labels(table.column(t), convert.BINARY, check, t) for t in self.schema.tasks}
             feedid = table.column("feedid")
             at = feeds.index.get_indexer(feedid.to_pandas())
