@@ -242,8 +242,9 @@ class VGSetting:
             return None
         gamma, sep, corr = str(text).partition("/")
         if not sep or gamma not in GAMMAS or corr not in CORRELATIONS:
-            raise DephnError(f"virtual-gradient setting {text!r}: expected {NO_VG}, {ALL_VG} or GAMMA/CORR "
-                             f"with GAMMA in {sorted(GAMMAS)} and CORR {'|'.join(CORRELATIONS)}")
+            raise DephnError(f"virtual-gradient setting {text!r}: expected {NO_VG} or GAMMA/CORR "
+                             f"with GAMMA in {sorted(GAMMAS)} and CORR {'|'.join(CORRELATIONS)}"
+                             + (f" ({ALL_VG} names every setting, in sweeps)" if text == ALL_VG else ""))
         return cls(gamma, corr)
 
     def operator(self) -> "VirtualGradient":
@@ -264,6 +265,10 @@ def parse_settings(items) -> list[VGSetting | None]:
     for item in items:
         if item == ALL_VG:
             out.extend(VGSetting(g, c) for g in GAMMAS for c in CORRELATIONS)
-        else:
+            continue
+        try:
             out.append(VGSetting.parse(item))
+        except DephnError:
+            raise DephnError(f"virtual-gradient setting {item!r}: expected {NO_VG}, {ALL_VG} or GAMMA/CORR "
+                             f"with GAMMA in {sorted(GAMMAS)} and CORR {'|'.join(CORRELATIONS)}") from None
     return out

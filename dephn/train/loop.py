@@ -162,6 +162,8 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
                 policy.set_labels(b.labels)
             with autocast(device, precision):
                 out: ModelOutput = net(b.sparse, b.dense)
+            if policy is not None:
+                policy.set_labels(None)           # the labels served this forward only
             per_task = task_losses(out, b.labels, tasks)                      # (T,)
             loss = (per_task * weights).sum()
             if out.aux_loss is not None:

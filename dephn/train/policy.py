@@ -24,7 +24,8 @@ class VirtualGradientPolicy:
     """Rescales the gradient of every gate value by its virtual-gradient coefficient.
 
     `coef` holds the coefficients of the last training forward, keyed by hook name and
-    shaped like the model's gates: (T, *entries) for global gates, (B, T, *entries) per sample.
+    shaped like the model's gates: (T, *entries) for global gates, (B, T, *entries) per sample
+    (B = `rows`, that forward's batch size).
     """
 
     def __init__(self, setting: VGSetting):
@@ -32,9 +33,12 @@ class VirtualGradientPolicy:
         self.operator = setting.operator()
         self.labels: torch.Tensor | None = None
         self.coef: dict[str, torch.Tensor] = {}
+        self.rows = 0                                      # batch rows behind `coef`
         self._handles: list = []
 
     def attach(self, model: nn.Module) -> "VirtualGradientPolicy":
+        """Hook every gate of `model`; a policy serves one model at a time (attach again = move)."""
+        self.detach()
         hooks = gate_hooks(model)
         if not hooks:
             raise DephnError(f"the virtual gradient ({self.setting.label}) needs a model with gates; "
@@ -51,14 +55,11 @@ class VirtualGradientPolicy:
         """The batch's labels (B, T) for the next training forward; None outside training steps."""
         self.labels = labels
 
-    @property
-    def rows(self) -> int:
-        return 0 if self.labels is None else int(self.labels.shape[0])
-
     def _rescale(self, hook: GateHook, inputs, gates: torch.Tensor):
         if self.labels is None or not hook.training or not torch.is_grad_enabled():
             return None                                    # evaluation: gates pass untouched
         used, coef = self.operator(gates, self.labels)     # same values, scaled gradients
+        self.rows = int(self.labels.shape[0])
         self.coef[hook.name] = coef.unflatten(-1, hook.entries) if hook.entries else coef
         return used
 

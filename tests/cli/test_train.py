@@ -37,7 +37,8 @@ def test_virtual_gradient_flag_and_rerun_records_once(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--model", "nope"], "unknown model 'nope'"),
     (["--model", "dnn", "--set", "bogus=1"], "unknown model option(s) ['bogus']"),
-    (["--model", "dnn", "--vg", "add_sqrt/spearman"], "expected none, all or GAMMA/CORR"),
+    (["--model", "dnn", "--vg", "add_sqrt/spearman"], "expected none or GAMMA/CORR"),
+    (["--model", "dnn", "--vg", "all"], "all names every setting, in sweeps"),
     (["--model", "dnn", "--vg", "add_sqrt/pearson"], "'dnn' has no gates for the virtual gradient"),
     (["--model", "mmoe", "--set", "expert_hidden=abc"], "expert_hidden='abc': expected a list of integers"),
     (["--model", "mmoe", "--set", "embed_dim=x"], "embed_dim='x': expected an integer"),

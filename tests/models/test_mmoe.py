@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from dephn.models import build_model
-from dephn.train.policy import gate_hooks
+from dephn.config import ModelConfig
+from dephn.train.policy import gate_hooks, policy_for
 from dephn.virtual_gradient import VGSetting
 
 from .conftest import make_batch
@@ -67,3 +68,14 @@ def test_no_virtual_gradient_in_eval_or_without_labels(tiny_spec, tiny_cfg):
 def test_one_gate_hook(tiny_spec, tiny_cfg):
     model = build_model("mmoe", tiny_spec(2), tiny_cfg())
     assert [(h.name, h.entries) for h in gate_hooks(model)] == [("gates", None)]
+
+
+def test_a_policy_attached_twice_hooks_each_gate_once(tiny_spec):
+    model = build_model("mmoe", tiny_spec(), ModelConfig(embed_dim=4, expert_hidden=(8,), n_experts=2))
+    policy = policy_for("add_sqrt/pearson")
+    policy.attach(model)
+    policy.attach(model)
+    hook = gate_hooks(model)[0]
+    assert len(hook._forward_hooks) == 1
+    policy.detach()
+    assert len(hook._forward_hooks) == 0
