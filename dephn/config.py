@@ -150,6 +150,7 @@ class ModelConfig(StrictConfig):
     expert_setting: str = "D_pub,C&F_pri"      # MT-PHN/DEPHN expert setting (paper Table I)
     mappings: tuple[str, ...] = ("raw", "sin", "cos")  # explicit mappings f_p of public experts
     gate: str = "tvg"                   # "tvg" trainable value gating | "mg" mapping gating
+    tvg_norm: str = "none"              # TVG values: "none" (raw trainable values, the paper) | "softmax" | "sigmoid"
     public_tower: str = "linear"        # "linear" (eq. 4 literally) | "mlp"
     output: str = "sigmoid_of_sum"      # "sigmoid_of_sum" | "sum_of_sigmoids" (eq. 6 literally)
 
@@ -169,6 +170,7 @@ class ModelConfig(StrictConfig):
         _check_choice("expert_setting", self.expert_setting,
                       {"D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri"})
         _check_choice("gate", self.gate, {"tvg", "mg"})
+        _check_choice("tvg_norm", self.tvg_norm, {"none", "softmax", "sigmoid"})
         _check_choice("public_tower", self.public_tower, {"linear", "mlp"})
         _check_choice("output", self.output, {"sigmoid_of_sum", "sum_of_sigmoids"})
         if not self.expert_hidden:

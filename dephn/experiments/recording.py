@@ -1,7 +1,9 @@
 """The callbacks that record what the study reads from a training run, into a `Recorder`.
 
 - losses per task every `log_every` steps (and at each epoch's end),
-- virtual-gradient coefficients at the same steps (averaged over the batch),
+- virtual-gradient coefficients at the same steps (averaged over the batch), their spread over
+  every entry and sample, and the update probe (how much the coefficient changed the gate
+  parameters' gradient and update: `dephn.train.probe`),
 - per epoch: the validation row and the gate values read on a fixed probe batch,
 - at the end (best weights restored): the SSG vectors.
 """
@@ -42,8 +44,13 @@ class RecordRun(Callback):
     def on_log(self, state: TrainState, losses: dict[str, float]) -> None:
         self.recorder.log_step(state.step, state.epoch, float(sum(losses.values())), losses)
         policy = state.policy
-        if policy is not None:
+        if policy is not None and policy.coef:
             self.recorder.log_vg(state.step, {k: batch_mean(v, policy.rows) for k, v in policy.coef.items()})
+            every = torch.cat([c.detach().float().flatten() for c in policy.coef.values()])
+            self.recorder.vg_stats.append({
+                "step": state.step, "coef_mean": float(every.mean()), "coef_std": float(every.std(unbiased=False)),
+                "coef_min": float(every.min()), "coef_max": float(every.max()),
+                **({k: float(v) for k, v in policy.probe.items()} if policy.probe_step == state.step else {})})
 
     def on_epoch_end(self, state: TrainState, row: dict) -> None:
         self.recorder.log_epoch(row, self._read(state, PROBED))
@@ -61,3 +68,22 @@ class RecordRun(Callback):
         model.train(was)
         return {k: batch_mean(v, len(self.probe)) for k, v in out.intermediates.items()
                 if k.startswith(prefixes)}
+
+
+def vg_summary(recorder: Recorder) -> dict:
+    """What a run's record says of its virtual gradient: the coefficient over all recorded steps
+    (mean of the per-step means, spread between and within steps, extremes) and the probe (median
+    and largest relative change of the gate parameters' gradient and update)."""
+    rows = recorder.vg_stats
+    if not rows:
+        return {}
+    means = np.array([r["coef_mean"] for r in rows])
+    out = {"recorded_steps": len(rows), "coef_mean": float(means.mean()),
+           "coef_std_over_steps": float(means.std()),
+           "coef_std_within_step": float(np.mean([r["coef_std"] for r in rows])),
+           "coef_min": float(min(r["coef_min"] for r in rows)), "coef_max": float(max(r["coef_max"] for r in rows))}
+    for key in ("grad_rel_change", "update_rel_change"):
+        vals = np.array([r[key] for r in rows if key in r])
+        if len(vals):
+            out[f"{key}_median"], out[f"{key}_max"] = float(np.median(vals)), float(vals.max())
+    return out

@@ -21,7 +21,7 @@ from ..virtual_gradient import VGSetting
 from ..virtual_gradient import label as vg_label
 from .provenance import code_version, machine, package_versions
 from .recorder import Recorder
-from .recording import RecordRun
+from .recording import RecordRun, vg_summary
 from .store import ResultsStore
 
 
@@ -115,7 +115,7 @@ def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = No
         status="ok", device=result.device, precision=result.precision,
         metrics={"valid": result.valid, "test": result.test},
         best_epoch=result.best_epoch, epochs_run=result.epochs_run, steps=result.steps,
-        stopped=result.stopped,
+        stopped=result.stopped, vg_summary=vg_summary(recorder),
         timing={"train_seconds": result.train_seconds, "samples_per_s": result.samples_per_s,
                 "wall_seconds": time.perf_counter() - t0},
     )

@@ -3,8 +3,9 @@
   E = embedding, SSG + HIL as MT-PHN (`heterogeneous.py`)
   public experts  e_k, k = 1..K             (B, K, h)   K DNN experts in the default setting
   explicit maps   f_p(e_k), p = 1..P        (B, K, P, h) element-wise (`MAPPINGS`, eq. 4)
-  gates           G^t_kp, softmax over (k, p) per task:
-                    "tvg": global trainable logits (T, K*P)           (paper's pick)
+  gates           G^t_kp per task:
+                    "tvg": global trainable values (T, K*P)           (paper's pick), as they are
+                           (`tvg_norm="none"`), or softmax over (k, p) / sigmoid
                     "mg":  per sample softmax(W_t z), z = flatten(E)
   public logit    s^pub_t = sum_kp W^t_kp . (G^t_kp f_p(e_k)) + b^pub_t          (eq. 4)
   private logit   s^pri_t = sum_k' W^t_k' . e^k'_pri,t + b^pri_t                  (eq. 5)
@@ -90,7 +91,7 @@ class DEPHN(nn.Module):
         k, p, h = len(self.phl.public_kinds), len(self.mappings), self.phl.out_dim
         self.kph = (k, p, h)
         if cfg.gate == "tvg":
-            self.gate = TrainableValueGate(n_tasks, k * p)
+            self.gate = TrainableValueGate(n_tasks, k * p, norm=cfg.tvg_norm)
         else:
             self.gate = nn.ModuleList(SoftmaxGate(n_fields * cfg.embed_dim, k * p) for _ in spec.tasks)
         if cfg.public_tower == "linear":

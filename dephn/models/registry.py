@@ -60,7 +60,7 @@ MODELS: dict[str, ModelEntry] = {
     "ple": _entry(PLE, True, *EXPERTS, "tower_hidden", "n_specific_experts", "ple_levels"),
     "snr": _entry(SNRTrans, True, *EXPERTS, "tower_hidden", "snr_beta", "snr_l0_weight"),
     "mtphn": _entry(MTPHN, True, *PHN, "tower_hidden"),
-    "dephn": _entry(DEPHN, True, *PHN, "mappings", "gate", "public_tower", "tower_hidden", "output"),
+    "dephn": _entry(DEPHN, True, *PHN, "mappings", "gate", "tvg_norm", "public_tower", "tower_hidden", "output"),
 }
 
 

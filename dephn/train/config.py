@@ -28,6 +28,8 @@ class TrainConfig(StrictConfig):
     data_on_device_max_gb: float = 4.0    # keep a split on the accelerator when it is at most this size
     # --- gradient policy on the gates (models with gate hooks: DEPHN, MT-PHN, MMoE, PLE) ---
     vg: str | None = None                 # virtual gradient "GAMMA/CORR" (e.g. "add_sqrt/pearson"), None = off
+    gate_optimizer: str = "adam"          # optimizer of the gate parameters: "adam" (with the rest) | "sgd"
+    gate_lr: float | None = None          # learning rate of the gate parameters (None: lr)
 
     def __post_init__(self):
         if self.task_weights is not None:
@@ -35,8 +37,10 @@ class TrainConfig(StrictConfig):
         for name in ("epochs", "batch_size", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise DephnError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.lr <= 0 or self.sparse_lr <= 0:
+        if self.lr <= 0 or self.sparse_lr <= 0 or (self.gate_lr is not None and self.gate_lr <= 0):
             raise DephnError("learning rates must be > 0")
+        if self.gate_optimizer not in ("adam", "sgd"):
+            raise DephnError(f"gate_optimizer={self.gate_optimizer!r}: expected adam or sgd")
         if self.device not in ("auto", "cpu", "cuda", "mps") and not self.device.startswith("cuda:"):
             raise DephnError(f"device={self.device!r}: expected auto, cpu, cuda, cuda:N or mps")
         if self.precision not in ("auto", "fp32", "bf16"):

@@ -30,6 +30,7 @@ from .distributed import DistContext, wrap
 from .evaluate import evaluate
 from .metrics import mean_auc
 from .policy import policy_for
+from .probe import gate_parameters
 from .row_adam import RowAdam
 
 
@@ -66,12 +67,21 @@ def sparse_parameters(model: nn.Module) -> list[nn.Parameter]:
 
 
 def make_optimizers(model: nn.Module, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
+    """Adam for dense parameters, RowAdam for sparse embedding tables; the gate parameters
+    follow `gate_optimizer` / `gate_lr` (with Adam at the common rate they are just part of
+    the dense set: Adam's update is per parameter, so grouping changes nothing)."""
     sparse = sparse_parameters(model)
-    sparse_ids = {id(p) for p in sparse}
-    dense = [p for p in model.parameters() if id(p) not in sparse_ids and p.requires_grad]
+    apart = cfg.gate_optimizer != "adam" or cfg.gate_lr is not None
+    gates = gate_parameters(model) if apart else []
+    skip = {id(p) for p in sparse} | {id(p) for p in gates}
+    dense = [p for p in model.parameters() if id(p) not in skip and p.requires_grad]
     opts = []
     if dense:
         opts.append(torch.optim.Adam(dense, lr=cfg.lr, weight_decay=cfg.weight_decay))
+    if gates:
+        gate_lr = cfg.gate_lr if cfg.gate_lr is not None else cfg.lr
+        opts.append(torch.optim.SGD(gates, lr=gate_lr) if cfg.gate_optimizer == "sgd"
+                    else torch.optim.Adam(gates, lr=gate_lr, weight_decay=cfg.weight_decay))
     if sparse:
         opts.append(RowAdam(sparse, lr=cfg.sparse_lr))         # SparseAdam's rule, leaner
     return opts
@@ -142,6 +152,7 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
     policy = policy_for(cfg.vg)
     if policy is not None:
         policy.attach(model)
+    probed = gate_parameters(model) if policy is not None else []
     budget = cfg.data_on_device_max_gb * 2**30 if device.type != "cpu" else float("inf")
     train_src = BatchSource.for_split(data.train, device, budget)
     state = TrainState(model=model, data=data, tasks=tasks, device=device, precision=precision, policy=policy)
@@ -158,8 +169,10 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
         """One pass over the training split; returns its loss window and whether max_steps hit."""
         window = _LossWindow(tasks)
         for b in train_src.batches(cfg.batch_size, generator=generator, rank=ctx.rank, world=ctx.world):
+            probe = policy is not None and (state.step + 1) % cfg.log_every == 0   # a recorded step
             if policy is not None:
                 policy.set_labels(b.labels)
+                policy.probing = probe
             with autocast(device, precision):
                 out: ModelOutput = net(b.sparse, b.dense)
             if policy is not None:
@@ -170,7 +183,10 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
                 loss = loss + out.aux_loss.float()
             for opt in optimizers:
                 opt.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward(retain_graph=probe)     # a probe backpropagates once more, through the gates
+            if probe:
+                policy.measure(probed, optimizers)
+                policy.probe_step = state.step + 1
             for opt in optimizers:
                 opt.step()
             state.step += 1

@@ -14,6 +14,7 @@ from torch import nn
 from ..errors import DephnError
 from ..layers import GateHook
 from ..virtual_gradient import VGSetting
+from .probe import relative_difference, simulated_update
 
 
 def gate_hooks(model: nn.Module) -> list[GateHook]:
@@ -34,6 +35,10 @@ class VirtualGradientPolicy:
         self.labels: torch.Tensor | None = None
         self.coef: dict[str, torch.Tensor] = {}
         self.rows = 0                                      # batch rows behind `coef`
+        self.probing = False                               # keep what `probe` needs on the next forward
+        self.probe: dict[str, float] = {}                  # the last probe: grad / update relative change
+        self.probe_step = -1                               # the trainer's step the probe belongs to
+        self._kept: list[tuple[torch.Tensor, list]] = []   # (gates before rescaling, [incoming grad])
         self._handles: list = []
 
     def attach(self, model: nn.Module) -> "VirtualGradientPolicy":
@@ -61,7 +66,29 @@ class VirtualGradientPolicy:
         used, coef = self.operator(gates, self.labels)     # same values, scaled gradients
         self.rows = int(self.labels.shape[0])
         self.coef[hook.name] = coef.unflatten(-1, hook.entries) if hook.entries else coef
+        if self.probing:
+            incoming: list = []
+            used.register_hook(lambda g, box=incoming: box.append(g))   # gradient before rescaling
+            self._kept.append((gates, incoming))
         return used
+
+    def measure(self, params: list[nn.Parameter], optimizers) -> dict[str, float]:
+        """After a probed backward (graph retained), before the optimizer step: how much the
+        virtual gradient changed the gate parameters' gradient and their update (relative)."""
+        kept, self._kept, self.probing = [g for g in self._kept if g[1]], [], False
+        if not kept or not params:
+            self.probe = {}
+            return self.probe
+        plain = torch.autograd.grad([g for g, _ in kept], params, grad_outputs=[box[0] for _, box in kept],
+                                    allow_unused=True)
+        scaled = [p.grad for p in params]
+        zeros = [torch.zeros_like(p) for p in params]
+        plain = [z if g is None else g for g, z in zip(plain, zeros)]
+        scaled = [z if g is None else g.to_dense() if g.is_sparse else g for g, z in zip(scaled, zeros)]
+        self.probe = {"grad_rel_change": relative_difference(scaled, plain),
+                      "update_rel_change": relative_difference(simulated_update(optimizers, params, scaled),
+                                                               simulated_update(optimizers, params, plain))}
+        return self.probe
 
 
 def policy_for(vg: str | None) -> VirtualGradientPolicy | None:

@@ -5,6 +5,7 @@ import torch
 from dephn.config import ModelConfig
 from dephn.experiments.recorder import Recorder
 from dephn.experiments.recording import RecordRun
+from dephn.experiments.runs import RunSpec, execute
 from dephn.train.config import TrainConfig
 from dephn.models import build_model
 from dephn.train.loop import fit
@@ -49,3 +50,20 @@ def test_recorder_round_trip(tmp_path, tiny_data, tiny_model_factory):
     np.testing.assert_array_equal(back.gate_history("gates/t1"), rec.gate_history("gates/t1"))
     np.testing.assert_array_equal(back.final["ssg/dnn"], rec.final["ssg/dnn"])
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_every_virtual_gradient_run_records_its_coefficient_spread_and_probe(tiny_data, one_torch_thread):
+    spec = RunSpec("mmoe", "synthetic", model_options={"embed_dim": 4, "expert_hidden": [8], "n_experts": 2},
+                   train_options={"epochs": 1, "batch_size": 256, "quiet": True, "log_every": 2, "device": "cpu",
+                                  "vg": "add_sqrt/pearson", "gate_optimizer": "sgd", "gate_lr": 0.05})
+    rec = execute(spec, tiny_data)
+    rows = rec["_recorder"].vg_stats
+    assert [r["step"] for r in rows] == rec["_recorder"].vg_steps
+    probed = [r for r in rows if "update_rel_change" in r]
+    assert [r["step"] for r in probed] == [s for s in rec["_recorder"].vg_steps if s % 2 == 0]
+    assert all(r["coef_min"] <= r["coef_mean"] <= r["coef_max"] for r in rows)
+    summary = rec["vg_summary"]
+    assert summary["recorded_steps"] == len(rows) and summary["update_rel_change_median"] > 0
+    plain = execute(RunSpec("mmoe", "synthetic", model_options=spec.model_options,
+                            train_options={**spec.train_options, "vg": None}), tiny_data)
+    assert plain["vg_summary"] == {}

@@ -51,7 +51,7 @@ def test_unknown_or_repeated_mapping_is_a_user_error():
 @pytest.mark.parametrize("setting", SETTINGS)
 @pytest.mark.parametrize("n_tasks", [2, 3])
 def test_shapes_and_intermediates(n_tasks, setting, gate):
-    model, batch = _model(n_tasks, expert_setting=setting, gate=gate)
+    model, batch = _model(n_tasks, expert_setting=setting, gate=gate, tvg_norm="softmax")
     out = model(batch.sparse, batch.dense)
     n, k, p = batch.labels.shape[0], K_PUBLIC[setting], 3
     assert list(out.logits) == [f"t{t}" for t in range(n_tasks)]
@@ -135,18 +135,20 @@ def test_no_virtual_gradient_outside_training_or_without_labels(gate):
 @pytest.mark.parametrize("gamma, corr", [("add_sqrt", "pearson"), ("mul_cos", "cosine")])
 @pytest.mark.parametrize("gate", ["tvg", "mg"])
 def test_virtual_gradient_scales_only_the_gate_gradients(gate, gamma, corr):
+    """TVG in its softmax form (the MG gates are a softmax too): the gate parameters' gradient is
+    the rescaled gate-value gradient through the softmax Jacobian."""
     n_tasks = 3
-    _, batch = _model(n_tasks, gate=gate)
+    _, batch = _model(n_tasks, gate=gate, tvg_norm="softmax")
     batch = batch._replace(labels=vg_labels(batch.labels.shape[0], n_tasks))
     g = torch.Generator().manual_seed(5)
     # spread the TVG gates (uniform at init) so gate differences matter
     spread = 1.5 * torch.randn(n_tasks, K_PUBLIC["D_pub,C&F_pri"] * 3, generator=g)
 
     def make():
-        model, _ = _model(n_tasks, gate=gate)
+        model, _ = _model(n_tasks, gate=gate, tvg_norm="softmax")
         if gate == "tvg":
             with torch.no_grad():
-                model.gate.logits.copy_(spread)
+                model.gate.raw.copy_(spread)
         return model
 
     n, k, p = batch.labels.shape[0], K_PUBLIC["D_pub,C&F_pri"], 3
@@ -167,9 +169,9 @@ def test_virtual_gradient_scales_only_the_gate_gradients(gate, gamma, corr):
     scaled = dg0 * coef
     dlogits = g0 * (scaled - (scaled * g0).sum(-1, keepdim=True))     # softmax backward
     if gate == "tvg":
-        assert torch.allclose(p1.grads["gate.logits"], dlogits, rtol=1e-4, atol=1e-7)
+        assert torch.allclose(p1.grads["gate.raw"], dlogits, rtol=1e-4, atol=1e-7)
         # global gates depend on their logits alone: every other gradient is the plain one
-        assert res["upstream"] == {"gate.logits"}
+        assert res["upstream"] == {"gate.raw"}
     else:  # logits_t = W_t z: dL/dW_t = dlogits_t^T z
         model = make()
         z = model.embedding(batch.sparse, batch.dense).flatten(1).detach()
@@ -190,3 +192,28 @@ def test_overfits_a_fixed_batch(kw, overfit):
     model, batch = _model(2, **kw)
     first, last = overfit(model, batch, steps=60, lr=2e-2, vg=vg)
     assert last < 0.1 * first, (first, last)
+
+
+def test_raw_tvg_gates_are_the_trainable_values_and_take_the_scaled_gradient():
+    """tvg_norm="none" (the default): the gate values are the parameters, so the gate parameters'
+    gradient is exactly the incoming gate gradient times the coefficient."""
+    n_tasks = 3
+    _, batch = _model(n_tasks)
+    batch = batch._replace(labels=vg_labels(batch.labels.shape[0], n_tasks))
+    spread = 1.5 * torch.randn(n_tasks, K_PUBLIC["D_pub,C&F_pri"] * 3, generator=torch.Generator().manual_seed(5))
+
+    def make():
+        model, _ = _model(n_tasks)
+        with torch.no_grad():
+            model.gate.raw.copy_(spread)
+        return model
+
+    k, p = K_PUBLIC["D_pub,C&F_pri"], 3
+    res = check_virtual_gradient(make, batch, VGSetting("add_sqrt", "pearson"), {"gates": (n_tasks, k, p)},
+                                 ("gate.",), policy_for("add_sqrt/pearson"))
+    plain, vg, coef = res["plain"], res["vg"], res["coef"]["gates"].float()
+    for t, name in enumerate(plain.out.logits):      # gates are the raw values, unnormalised
+        assert torch.equal(plain.out.intermediates[f"gates/{name}"], spread[t].unflatten(-1, (k, p)))
+    assert torch.allclose(vg.grads["gate.raw"], plain.hooks["gates"].grad_in * coef, rtol=1e-5, atol=1e-8)
+    # differences of more than 1 between tasks' gates now reach min(1, |dG|) = 1
+    assert float((spread[0] - spread[1]).abs().max()) > 1

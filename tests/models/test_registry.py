@@ -57,6 +57,7 @@ ALTERNATIVES: dict[str, tuple] = {
     "expert_setting": ("D_pub,C&F_pub", "D_pri,C&F_pub"),
     "mappings": (("raw",), ("square", "sin")),
     "gate": ("mg",),
+    "tvg_norm": ("softmax", "sigmoid"),
     "public_tower": ("mlp",),
     "output": ("sum_of_sigmoids",),
 }
