@@ -105,7 +105,6 @@ def test_show_is_inert_in_batch_runs(monkeypatch):
 
 
 def test_show_can_attach_a_png_when_a_browser_exists(monkeypatch):
-    from dephn.plotting import save
-    monkeypatch.setattr(save, "static_image", lambda fig, fmt="png": b"\x89PNG fake")
+    monkeypatch.setattr(W, "static_image", lambda fig, fmt="png": b"\x89PNG fake")   # the name widgets calls
     bundle = W.mime_bundle(go.Figure(go.Bar(y=[1])), png=True)
     assert bundle["image/png"] == "iVBORyBmYWtl"                      # base64 of the bytes
