@@ -19,6 +19,7 @@ def add_parser(sub) -> None:
     p.add_argument("--datasets", default=None, help="comma-separated data set names (default: --dataset)")
     p.add_argument("--seeds", default="0,1,2", help="e.g. 0,1,2 or 0-4")
     p.add_argument("--vg", default="none", help="comma-separated: none, all, or GAMMA/CORR items")
+    p.add_argument("--balance", default="none", help="comma-separated balancing methods (dephn train --help)")
     add_data_args(p)
     add_train_args(p)
     p.add_argument("--out", default="runs/sweep", help="results folder")
@@ -38,7 +39,7 @@ def run_sweep_cmd(args) -> int:
     datasets = (args.datasets or args.dataset).split(",")
     path = data_path(args)
     specs = expand_grid(args.models.split(","), datasets, parse_seeds(args.seeds),
-                        vg=parse_settings(args.vg.split(",")),
+                        vg=parse_settings(args.vg.split(",")), balance=args.balance.split(","),
                         data={d: path for d in datasets} if path else None,
                         model_options=parse_set(args.set), train_options=train_options(args),
                         data_options=data_options(args))

@@ -9,11 +9,13 @@ from ..experiments.runs import RunSpec, execute
 from ..experiments.store import ResultsStore
 from ..models import is_multi_task, model_names
 from ..train import distributed
+from ..train.balance import BALANCERS
 from ..train.device import resolve_device
 from .args import add_data_args, add_train_args, apply_threads, data_options, data_path, parse_set, train_options
 
-JSON_KEYS = ("run_id", "model", "dataset", "seed", "tasks", "model_options", "train_options", "data_fingerprint",
-             "data_meta", "metrics", "timing", "device", "world_size", "code_version")
+JSON_KEYS = ("run_id", "model", "dataset", "seed", "tasks", "model_options", "train_options", "parameters",
+             "data_fingerprint", "data_meta", "metrics", "best_epoch", "stopped", "timing", "vg_summary", "device",
+             "world_size", "code_version")
 
 
 def add_parser(sub) -> None:
@@ -25,6 +27,8 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="model seed (initialisation and batch order)")
     p.add_argument("--vg", default=None, metavar="GAMMA/CORR",
                    help="turn the virtual gradient on, e.g. add_sqrt/pearson (models with gates)")
+    p.add_argument("--balance", default=None, metavar="METHOD",
+                   help=f"multi-task gradient balancing: {', '.join(BALANCERS)} (default none)")
     p.add_argument("--out", default="runs/cli", help="results folder (records + artefacts)")
     p.add_argument("--save-model", action="store_true", help="keep the trained weights")
     p.add_argument("--json", action="store_true", help="print one JSON object with the run's results")
@@ -46,6 +50,8 @@ def run_train(args) -> int:
     topts = train_options(args)
     if args.vg:
         topts["vg"] = args.vg                         # TrainConfig checks and normalises it
+    if args.balance:
+        topts["balance"] = args.balance
     if args.quiet or args.json:
         topts["quiet"] = True
     spec = RunSpec(model=args.model, dataset=args.dataset, seed=args.seed, data=data_path(args),

@@ -29,6 +29,7 @@ class Recorder:
     vg_steps: list[int] = field(default_factory=list)
     vg_stats: list[dict] = field(default_factory=list)   # per recorded step: coefficient mean/std/min/max over
                                                          # every entry, and the probe's relative changes
+    balance: list[dict] = field(default_factory=list)    # per recorded step: a balancing method's task weights
     final: dict[str, np.ndarray] = field(default_factory=dict)          # e.g. "ssg/dnn" at the end
 
     # -- recording ----------------------------------------------------------
@@ -76,7 +77,7 @@ class Recorder:
         for name, a in self.final.items():
             arrays[f"final::{name}"] = np.asarray(a)
         meta = {"tasks": list(self.tasks), "steps": self.steps, "epochs": self.epochs,
-                "vg_steps": self.vg_steps, "vg_stats": self.vg_stats}
+                "vg_steps": self.vg_steps, "vg_stats": self.vg_stats, "balance": self.balance}
         atomic_write(d / "recorder.json", json.dumps(meta, default=json_default).encode())
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
@@ -87,7 +88,8 @@ class Recorder:
         d = Path(directory)
         meta = json.loads((d / "recorder.json").read_text())
         rec = cls(tasks=tuple(meta["tasks"]), steps=meta["steps"], epochs=meta["epochs"],
-                  vg_steps=meta["vg_steps"], vg_stats=meta.get("vg_stats", []))
+                  vg_steps=meta["vg_steps"], vg_stats=meta.get("vg_stats", []),
+                  balance=meta.get("balance", []))
         with np.load(d / "recorder.npz") as z:
             for key in z.files:
                 kind, name = key.split("::", 1)

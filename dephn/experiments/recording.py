@@ -43,6 +43,9 @@ class RecordRun(Callback):
 
     def on_log(self, state: TrainState, losses: dict[str, float]) -> None:
         self.recorder.log_step(state.step, state.epoch, float(sum(losses.values())), losses)
+        balancer = state.balancer
+        if balancer is not None and balancer.name != "none":
+            self.recorder.balance.append({"step": state.step, **dict(zip(state.tasks, balancer.weights.tolist()))})
         policy = state.policy
         if policy is not None and policy.coef:
             self.recorder.log_vg(state.step, {k: batch_mean(v, policy.rows) for k, v in policy.coef.items()})

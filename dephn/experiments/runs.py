@@ -54,16 +54,25 @@ class RunSpec:
 
     @property
     def table_label(self) -> str:
-        """What tables call this run: `label`, else its virtual-gradient setting ("none" when off)."""
-        return self.label or vg_label(VGSetting.parse(self.train_config().vg))
+        """What tables call this run: `label`, else its virtual-gradient setting and balancing
+        method ("none" when neither is on; "add_sqrt/pearson", "upgrad", "add_sqrt/pearson+upgrad")."""
+        if self.label:
+            return self.label
+        tc = self.train_config()
+        parts = [p for p in (vg_label(VGSetting.parse(tc.vg)), tc.balance) if p != "none"]
+        return "+".join(parts) or "none"
 
     def check(self) -> None:
-        """Every option valid and the virtual gradient only on models with gates; before any data loads."""
+        """Every option valid, the virtual gradient only on models with gates, balancing only on
+        multi-task models; before any data loads."""
         self.model_config()
         if self.train_config().vg is not None and not model_entry(self.model).has_gates:
             raise DephnError(f"model {self.model!r} has no gates for the virtual gradient "
                              f"({self.train_config().vg}); gated models: "
                              f"{', '.join(n for n, e in MODELS.items() if e.has_gates)}")
+        if self.train_config().balance != "none" and not model_entry(self.model).multi_task:
+            raise DephnError(f"model {self.model!r} trains one network per task: nothing shared to balance "
+                             f"(balance={self.train_config().balance!r})")
 
     def identity(self, data_fingerprint: str) -> dict:
         """What the run id hashes: everything that changes the run's result, defaults filled in —

@@ -60,6 +60,7 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
         row["gamma"] = setting.gamma if setting else None
         row["corr"] = setting.corr if setting else None
         row["virtual_gradient"] = setting is not None
+        row["balance"] = (r.get("train_options") or {}).get("balance", "none")
         for split in ("valid", "test"):
             for task, m in (r.get("metrics", {}).get(split) or {}).items():
                 for k, v in m.items():

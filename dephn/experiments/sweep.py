@@ -21,22 +21,28 @@ from .store import ResultsStore
 
 
 def expand_grid(models: Sequence[str], datasets: Sequence[str], seeds: Sequence[int], *,
-                vg: Sequence[VGSetting | None] = (None,), data: dict | None = None,
+                vg: Sequence[VGSetting | None] = (None,), balance: Sequence[str] = ("none",),
+                data: dict | None = None,
                 model_options: dict | None = None, per_model_options: dict | None = None,
                 train_options: dict | None = None, data_options: dict | None = None,
                 save_model: Iterable[str] = ()) -> list[RunSpec]:
     """All combinations. `vg` items are None (off) or a `VGSetting`; models without gates
-    only get None. `data` maps dataset name -> source path."""
+    only get None. `balance` items name gradient-balancing methods (`dephn.train.balance`);
+    single-task models only get "none". `data` maps dataset name -> source path."""
     specs = []
     save_model = set(save_model)
-    for model, dataset, setting, seed in itertools.product(models, datasets, vg, seeds):
+    for model, dataset, setting, method, seed in itertools.product(models, datasets, vg, balance, seeds):
         if setting is not None and not model_entry(model).has_gates:
+            continue
+        if method != "none" and not model_entry(model).multi_task:
             continue
         opts = dict(model_options or {})
         opts.update((per_model_options or {}).get(model, {}))
         topts = dict(train_options or {})
         if setting is not None:
             topts["vg"] = setting.label
+        if method != "none":
+            topts["balance"] = method
         specs.append(RunSpec(model=model, dataset=dataset, seed=int(seed),
                              data=(data or {}).get(dataset), model_options=opts, train_options=topts,
                              data_options=dict(data_options or {}), save_model=model in save_model))

@@ -23,6 +23,7 @@ class TrainState:
     device: torch.device
     precision: str
     policy: object | None = None     # the installed gradient policy (`dephn.train.policy`), if any
+    balancer: object | None = None   # how task losses become gradients (`dephn.train.balance`)
     step: int = 0
     epoch: int = 0
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from ..config import StrictConfig
 from ..errors import DephnError
 from ..virtual_gradient import VGSetting
+from .balance import BALANCERS
 
 
 @dataclass
@@ -30,6 +31,9 @@ class TrainConfig(StrictConfig):
     vg: str | None = None                 # virtual gradient "GAMMA/CORR" (e.g. "add_sqrt/pearson"), None = off
     gate_optimizer: str = "adam"          # optimizer of the gate parameters: "adam" (with the rest) | "sgd"
     gate_lr: float | None = None          # learning rate of the gate parameters (None: lr)
+    # --- multi-task gradient balancing (dephn.train.balance) -------------------------------
+    balance: str = "none"                 # none | upgrad | mgda | pcgrad | cagrad | nashmtl | imtlg | alignedmtl |
+                                          # dualproj | gradvac | config | uw | dwa | gradnorm
 
     def __post_init__(self):
         if self.task_weights is not None:
@@ -39,6 +43,8 @@ class TrainConfig(StrictConfig):
                 raise DephnError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.lr <= 0 or self.sparse_lr <= 0 or (self.gate_lr is not None and self.gate_lr <= 0):
             raise DephnError("learning rates must be > 0")
+        if self.balance not in BALANCERS:
+            raise DephnError(f"balance={self.balance!r}: expected one of {', '.join(BALANCERS)}")
         if self.gate_optimizer not in ("adam", "sgd"):
             raise DephnError(f"gate_optimizer={self.gate_optimizer!r}: expected adam or sgd")
         if self.device not in ("auto", "cpu", "cuda", "mps") and not self.device.startswith("cuda:"):

@@ -29,6 +29,7 @@ from .device import autocast, resolve_device, resolve_precision
 from .distributed import DistContext, wrap
 from .evaluate import evaluate
 from .metrics import mean_auc
+from .balance import make_balancer
 from .policy import policy_for
 from .probe import gate_parameters
 from .row_adam import RowAdam
@@ -66,15 +67,16 @@ def sparse_parameters(model: nn.Module) -> list[nn.Parameter]:
             if isinstance(m, (nn.Embedding, nn.EmbeddingBag)) and m.sparse]
 
 
-def make_optimizers(model: nn.Module, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
-    """Adam for dense parameters, RowAdam for sparse embedding tables; the gate parameters
-    follow `gate_optimizer` / `gate_lr` (with Adam at the common rate they are just part of
-    the dense set: Adam's update is per parameter, so grouping changes nothing)."""
+def make_optimizers(model: nn.Module, cfg: TrainConfig, extra: list[nn.Parameter] = ()) -> list[torch.optim.Optimizer]:
+    """Adam for dense parameters (and `extra`, e.g. a balancing method's own values), RowAdam for
+    sparse embedding tables; the gate parameters follow `gate_optimizer` / `gate_lr` (with Adam
+    at the common rate they are just part of the dense set: Adam's update is per parameter, so
+    grouping changes nothing)."""
     sparse = sparse_parameters(model)
     apart = cfg.gate_optimizer != "adam" or cfg.gate_lr is not None
     gates = gate_parameters(model) if apart else []
     skip = {id(p) for p in sparse} | {id(p) for p in gates}
-    dense = [p for p in model.parameters() if id(p) not in skip and p.requires_grad]
+    dense = [p for p in model.parameters() if id(p) not in skip and p.requires_grad] + list(extra)
     opts = []
     if dense:
         opts.append(torch.optim.Adam(dense, lr=cfg.lr, weight_decay=cfg.weight_decay))
@@ -105,6 +107,7 @@ class _LossWindow:
     def __init__(self, tasks):
         self.tasks, self.losses, self.steps = tasks, [], []
         self.total, self.count = 0.0, 0            # the epoch's mean loss, over logged windows
+        self.per_task = torch.zeros(len(tasks), dtype=torch.float64)   # the same, per task
 
     def add(self, step: int, per_task: torch.Tensor) -> None:
         self.losses.append(per_task.detach())
@@ -122,12 +125,16 @@ class _LossWindow:
         self.check(epoch)
         mean = torch.stack(self.losses).float().mean(0).cpu().numpy()
         self.total += float(mean.sum()) * len(self.losses)
+        self.per_task += torch.as_tensor(mean, dtype=torch.float64) * len(self.losses)
         self.count += len(self.losses)
         self.losses, self.steps = [], []
         return dict(zip(self.tasks, mean.tolist()))
 
     def epoch_mean(self) -> float:
         return self.total / max(self.count, 1)
+
+    def epoch_task_means(self) -> torch.Tensor:
+        return self.per_task / max(self.count, 1)
 
 
 def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
@@ -148,14 +155,21 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
 
     model.to(device)
     net = wrap(model, ctx, device)
-    optimizers = make_optimizers(model, cfg)
+    if cfg.balance != "none" and ctx.enabled:
+        raise DephnError(f"balance={cfg.balance!r} runs several backward passes per step, which DDP does not "
+                         "support; train it in one process")
+    balancer = make_balancer(cfg.balance, len(tasks), weights, lr=cfg.lr)
+    optimizers = make_optimizers(model, cfg, extra=balancer.parameters())
+    sparse = sparse_parameters(model)
+    dense = [p for p in model.parameters() if p.requires_grad and all(p is not q for q in sparse)]
     policy = policy_for(cfg.vg)
     if policy is not None:
         policy.attach(model)
     probed = gate_parameters(model) if policy is not None else []
     budget = cfg.data_on_device_max_gb * 2**30 if device.type != "cpu" else float("inf")
     train_src = BatchSource.for_split(data.train, device, budget)
-    state = TrainState(model=model, data=data, tasks=tasks, device=device, precision=precision, policy=policy)
+    state = TrainState(model=model, data=data, tasks=tasks, device=device, precision=precision, policy=policy,
+                       balancer=balancer)
     for cb in callbacks:
         cb.on_train_start(state)
 
@@ -178,12 +192,11 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
             if policy is not None:
                 policy.set_labels(None)           # the labels served this forward only
             per_task = task_losses(out, b.labels, tasks)                      # (T,)
-            loss = (per_task * weights).sum()
-            if out.aux_loss is not None:
-                loss = loss + out.aux_loss.float()
             for opt in optimizers:
                 opt.zero_grad(set_to_none=True)
-            loss.backward(retain_graph=probe)     # a probe backpropagates once more, through the gates
+            aux = out.aux_loss.float() if out.aux_loss is not None else None
+            # a probe backpropagates once more through the gates: keep the graph
+            balancer.backward(per_task, aux, dense, sparse, retain_graph=probe)
             if probe:
                 policy.measure(probed, optimizers)
                 policy.probe_step = state.step + 1
@@ -212,6 +225,7 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
             window, hit_max = train_epoch(bar)
             if window.losses:                     # the epoch's last steps are logged too
                 log(window)
+            balancer.end_epoch(window.epoch_task_means())
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             train_time += time.perf_counter() - t0

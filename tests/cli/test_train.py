@@ -69,3 +69,13 @@ def test_models_lists_every_model(capsys):
     assert main(["models"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert listed == model_names()
+
+
+def test_balance_flag_composes_with_the_virtual_gradient(tmp_path, capsys):
+    assert main(["train", "--model", "mmoe", *ROWS, "--balance", "upgrad", "--vg", "add_sqrt/pearson",
+                 "--out", str(tmp_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["train_options"]["balance"] == "upgrad" and out["train_options"]["vg"] == "add_sqrt/pearson"
+    assert out["vg_summary"]["recorded_steps"] >= 1
+    assert main(["train", "--model", "dnn", *ROWS, "--balance", "upgrad", "--out", str(tmp_path)]) == 1
+    assert "nothing shared to balance" in capsys.readouterr().err
