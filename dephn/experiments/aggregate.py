@@ -56,6 +56,22 @@ def paired_comparison(frame: pd.DataFrame, metric: str, a: dict, b: dict, on: st
             "p_value": p, "wins": int((diff > 0).sum())}
 
 
+def t_half_width(std: float, n: int, level: float = 0.95) -> float:
+    """Half width of the t-interval of a mean of n values with standard deviation `std`."""
+    if n < 2 or std is None or math.isnan(std):
+        return math.nan
+    return float(stats.t.ppf(0.5 + level / 2, n - 1) * std / math.sqrt(n))
+
+
+def detectable_effect(diff_std: float, n: int, alpha: float = 0.05, power: float = 0.8) -> float:
+    """The smallest mean paired difference a two-sided paired t-test at `alpha` detects with
+    probability `power`, given the spread of the differences seen (n pairs):
+    (t_{1-alpha/2, n-1} + t_{power, n-1}) * sd / sqrt(n). NaN below 2 pairs."""
+    if n < 2 or diff_std is None or math.isnan(diff_std):
+        return math.nan
+    return float((stats.t.ppf(1 - alpha / 2, n - 1) + stats.t.ppf(power, n - 1)) * diff_std / math.sqrt(n))
+
+
 def _select(frame: pd.DataFrame, filters: dict) -> pd.DataFrame:
     mask = pd.Series(True, index=frame.index)
     for col, val in filters.items():

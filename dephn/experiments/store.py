@@ -61,6 +61,9 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
         row["corr"] = setting.corr if setting else None
         row["virtual_gradient"] = setting is not None
         row["balance"] = (r.get("train_options") or {}).get("balance", "none")
+        row["gate_optimizer"] = (r.get("train_options") or {}).get("gate_optimizer", "adam")
+        row["parameters"] = r.get("parameters")
+        row["best_epoch"], row["stopped"], row["steps"] = r.get("best_epoch"), r.get("stopped"), r.get("steps")
         for split in ("valid", "test"):
             for task, m in (r.get("metrics", {}).get(split) or {}).items():
                 for k, v in m.items():

@@ -10,7 +10,8 @@
 | Fig. 7   activation against confidence c   | `confidence_plot`, `task_relation`, `target_curves` |
 | Tables I, II                               | `format_table` (pandas), `model_table_figure` |
 | gates, contributions, VG coefficients      | `gate_history`, `gate_heatmap`, `contributions`,
-|                                            | `vg_coefficients` |
+|                                            | `vg_coefficients`, `vg_action` (does it act?) |
+| VG vs gradient balancing (notebook 09)     | `method_gains` |
 
 `save_figure` is the one helper that writes figures to disk (HTML + PNG + JSON + index);
 `dephn.plotting.widgets` holds the notebook explorers and `show`.
@@ -20,6 +21,7 @@ from .binning import binned_band
 from .confidence import confidence_plot, task_relation
 from .contributions import contributions
 from .data import label_rates, target_curves
+from .gains import method_gains
 from .gammas import gamma_grid, gamma_heatmaps, gamma_point_table
 from .gating import gate_heatmap, gate_history
 from .save import read_index, save_figure, static_image, static_png_available
@@ -27,6 +29,7 @@ from .ssg import ssg_heatmap
 from .sweep import gain_frame, gain_over_baseline
 from .tables import format_table, model_table_figure, table_figure
 from .training import curve_stats, loss_curves
+from .vgaction import vg_action
 from .vgcoef import coefs_by_task, vg_coefficients
 from .widgets import confidence_explorer, gamma_explorer, gate_explorer, show
 
@@ -34,7 +37,8 @@ __all__ = [
     "activation_ratio", "binned_band", "coefs_by_task", "confidence_explorer", "confidence_plot",
     "contributions", "curve_stats", "format_table", "gain_frame", "gain_over_baseline",
     "gamma_explorer", "gamma_grid", "gamma_heatmaps", "gamma_point_table", "gate_explorer",
-    "gate_heatmap", "gate_history", "label_rates", "loss_curves", "model_table_figure", "public_share", "read_index",
+    "gate_heatmap", "gate_history", "label_rates", "loss_curves", "method_gains", "model_table_figure",
+    "public_share", "read_index",
     "save_figure", "show", "ssg_heatmap", "static_image", "static_png_available", "table_figure",
-    "target_curves", "task_relation", "vg_coefficients",
+    "target_curves", "task_relation", "vg_action", "vg_coefficients",
 ]

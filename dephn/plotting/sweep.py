@@ -6,17 +6,15 @@ marks settings whose paired t-test gives p < 0.05 — so a reader sees which gai
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy import stats
 
 from ..errors import DephnError
-from ..experiments.aggregate import paired_comparison
+from ..experiments.aggregate import paired_comparison, t_half_width
 from ..virtual_gradient import GAMMAS
 from .theme import colors_for, finish
 
@@ -48,7 +46,7 @@ def gain_frame(results: pd.DataFrame, tasks: Sequence[str], *, model: str = "mmo
                     raise DephnError(f"results have no column {col!r}")
                 cmp = paired_comparison(frame, col, {"model": model, "gamma": gamma, "corr": corr,
                                                      "virtual_gradient": True}, base_filter)
-                half = _t_half_width(cmp["diff_std"], cmp["n"], level)
+                half = t_half_width(cmp["diff_std"], cmp["n"], level)
                 rows.append({"dataset": dataset, "gamma": gamma, "corr": corr, "task": task,
                              "n": cmp["n"], "diff": cmp["diff"], "lo": cmp["diff"] - half,
                              "hi": cmp["diff"] + half, "p_value": cmp["p_value"]})
@@ -119,8 +117,3 @@ def gain_over_baseline(frame: pd.DataFrame, *, baseline: str = "MMoE", metric: s
                   width=max(650, 520 * len(datasets) + 120), height=320 * len(tasks) + 180,
                   legend=dict(title="correlation"), bargap=0.0)
 
-
-def _t_half_width(std: float, n: int, level: float) -> float:
-    if n < 2 or std is None or math.isnan(std):
-        return math.nan
-    return float(stats.t.ppf(0.5 + level / 2, n - 1) * std / math.sqrt(n))

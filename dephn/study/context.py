@@ -91,10 +91,11 @@ class Study:
 
     # -- runs ------------------------------------------------------------------------
     def spec(self, model: str, dataset: str, seed: int, *, label: str = "", save_model: bool = False,
-             vg: VGSetting | None = None, **model_options) -> RunSpec:
-        """A run of this study; `label` names it in tables (default: its virtual-gradient setting)."""
+             vg: VGSetting | None = None, train: dict | None = None, **model_options) -> RunSpec:
+        """A run of this study; `label` names it in tables (default: its virtual-gradient setting
+        and balancing method); `train` overrides training options (e.g. the gate optimizer)."""
         opts = {**self.profile.model_options, **model_options}
-        topts = self.profile.train_options()
+        topts = {**self.profile.train_options(), **(train or {})}
         if vg is not None:
             topts["vg"] = vg.label
         return RunSpec(model=model, dataset=dataset, seed=seed, data=self.source(dataset),

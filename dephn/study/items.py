@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.synthetic import targets
-from ..experiments.aggregate import fmt_mean_std, summarize
+from ..experiments.aggregate import detectable_effect, fmt_mean_std, paired_comparison, summarize, t_half_width
 from ..train.evaluate import predict
 from ..virtual_gradient import VGSetting, parse_settings
 from .context import Study
@@ -107,15 +107,110 @@ def vg_settings(study: Study) -> list[VGSetting]:
     return [s for s in parse_settings(study.profile.vg) if s is not None]
 
 
-def vg_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn")) -> list:
+REGIME_NAMES = {"adam": "paper-faithful: Adam on the gates", "sgd": "can act: SGD on the gates"}
+
+
+def regime_options(study: Study, regime: str) -> dict:
+    """Training options of a virtual-gradient regime: the gates' optimizer (docs/decisions.md#adam-
+    and-a-constant-gradient-factor). Plain runs of the same regime use the same gate optimizer."""
+    if regime == "adam":
+        return {}
+    if regime == "sgd":
+        return {"gate_optimizer": "sgd", "gate_lr": study.profile.sgd_gate_lr}
+    raise ValueError(f"unknown regime {regime!r}; known: {', '.join(REGIME_NAMES)}")
+
+
+def vg_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn"),
+             regimes: tuple[str, ...] | None = None) -> list:
+    """Fig. 5: every model without and with each virtual-gradient setting, in every regime."""
+    specs = []
+    for regime in regimes or study.profile.vg_regimes:
+        train = regime_options(study, regime)
+        for d in datasets:
+            for seed in study.profile.seeds:
+                for m in models:
+                    specs.append(study.spec(m, d, seed, train=train))          # without the virtual gradient
+                    settings = vg_settings(study) if m in study.profile.vg_models else [PAPER_VG]
+                    specs += [study.spec(m, d, seed, vg=setting, train=train) for setting in settings]
+    return specs
+
+
+def regime_of(frame: pd.DataFrame) -> pd.Series:
+    """Each run's virtual-gradient regime, from its gate optimizer."""
+    return frame["gate_optimizer"].fillna("adam")
+
+
+def vg_action(study: Study, frame: pd.DataFrame, dataset: str = "criteo-ur") -> pd.DataFrame:
+    """Per recorded step of every paper-setting virtual-gradient run on `dataset`: the coefficient's
+    mean, spread and extremes over every entry, and the probe (relative change of the gate
+    parameters' gradient and update). Columns: model, regime, seed, step, coef_*, *_rel_change."""
+    runs = ok(frame)
+    runs = runs[(runs["dataset"] == dataset) & (runs["gamma"] == PAPER_VG.gamma) & (runs["corr"] == PAPER_VG.corr)]
+    parts = []
+    for rid, model, seed, regime in zip(runs["run_id"], runs["model"], runs["seed"], regime_of(runs)):
+        stats = pd.DataFrame(study.recorder(rid).vg_stats)
+        if len(stats):
+            parts.append(stats.assign(model=model, regime=regime, seed=seed))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def vg_action_summary(action: pd.DataFrame) -> pd.DataFrame:
+    """Per model and regime: the coefficient's mean, its spread within a step and over steps, and
+    the median relative change of the gate gradient and of the gate update (over steps and seeds)."""
+    g = action.groupby(["model", "regime"], sort=True)
+    return pd.DataFrame({
+        "coef mean": g["coef_mean"].mean(), "coef std within step": g["coef_std"].mean(),
+        "coef std over steps": g["coef_mean"].std(), "coef min": g["coef_min"].min(), "coef max": g["coef_max"].max(),
+        "gradient change (median)": g["grad_rel_change"].median(),
+        "update change (median)": g["update_rel_change"].median()}).reset_index()
+
+
+# -- notebook 09: the virtual gradient vs gradient balancing ---------------------------------------
+
+def balance_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn")) -> list:
+    """Plain training, the virtual gradient (paper setting) in both regimes, and every balancing
+    method of the profile, for each model, data set and seed (labels: "none", "add_sqrt/pearson",
+    "add_sqrt/pearson (sgd gates)", the method's name)."""
     specs = []
     for d in datasets:
         for seed in study.profile.seeds:
             for m in models:
-                specs.append(study.spec(m, d, seed))          # without the virtual gradient
-                settings = vg_settings(study) if m in study.profile.vg_models else [PAPER_VG]
-                specs += [study.spec(m, d, seed, vg=setting) for setting in settings]
+                specs.append(study.spec(m, d, seed))
+                for regime in study.profile.vg_regimes:
+                    label = PAPER_VG.label + ("" if regime == "adam" else f" ({regime} gates)")
+                    specs.append(study.spec(m, d, seed, vg=PAPER_VG, label=label, train=regime_options(study, regime)))
+                specs += [study.spec(m, d, seed, label=method, train={"balance": method})
+                          for method in study.profile.balance]
     return specs
+
+
+def paired_gains(frame: pd.DataFrame, tasks, *, baseline: str = "none", metric: str = "auc",
+                 split: str = "test", level: float = 0.95) -> pd.DataFrame:
+    """Every label's paired difference against `baseline` (same model, data set and seeds), per
+    task: n, diff, its t-interval, the paired t-test p-value, the smallest difference the test
+    could detect at this n (80% power, two-sided 5%), and the mean seconds per training step."""
+    rows = []
+    runs = ok(frame)
+    for (dataset, model), part in runs.groupby(["dataset", "model"], sort=True):
+        base = part[part["label"] == baseline]
+        for label in [x for x in dict.fromkeys(part["label"]) if x != baseline]:
+            mine = part[part["label"] == label]
+            for task in tasks:
+                col = f"{split}/{task}/{metric}"
+                cmp = paired_comparison(part, col, {"label": label}, {"label": baseline})
+                half = t_half_width(cmp["diff_std"], cmp["n"], level)
+                rows.append({"dataset": dataset, "model": model, "method": label, "task": task, "n": cmp["n"],
+                             "diff": cmp["diff"], "lo": cmp["diff"] - half, "hi": cmp["diff"] + half,
+                             "p_value": cmp["p_value"], "detectable": detectable_effect(cmp["diff_std"], cmp["n"]),
+                             "ms_per_step": 1000 * _step_seconds(mine), "ms_per_step_plain": 1000 * _step_seconds(base)})
+    return pd.DataFrame(rows)
+
+
+def _step_seconds(runs: pd.DataFrame) -> float:
+    if not len(runs) or "train_seconds" not in runs.columns:
+        return float("nan")
+    steps = runs["steps"] if "steps" in runs.columns else None
+    return float((runs["train_seconds"] / steps).mean()) if steps is not None else float("nan")
 
 
 # -- Fig. 6 and gating --------------------------------------------------------------------------

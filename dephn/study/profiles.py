@@ -37,6 +37,12 @@ class Profile:
     table2_models: tuple[str, ...] = ("dnn", "wide_deep", "dcn", "fint", "nfm", "xdeepfm",
                                       "mmoe", "ple", "snr", "mtphn", "dephn")
     table1_dataset: str = "criteo-ur"      # Table I's data (the paper: Ali-CCP)
+    vg_regimes: tuple[str, ...] = ("adam", "sgd")   # gate optimizers the Fig. 5 sweep runs under: "adam" is
+                                                    # the paper's (a near-constant coefficient cancels), "sgd"
+                                                    # lets the virtual gradient act on the gates in full
+    sgd_gate_lr: float = 0.05              # learning rate of the gate parameters in the "sgd" regime
+    balance: tuple[str, ...] = ("upgrad", "mgda", "pcgrad", "cagrad", "imtlg", "alignedmtl", "nashmtl",
+                                "uw", "dwa", "gradnorm")   # gradient-balancing methods of notebook 09
     model_options: dict = field(default_factory=dict)  # ModelConfig overrides for every model
     real_rows: int | None = None           # cap on rows read from real data sets (None: all)
     description: str = ""
@@ -64,7 +70,7 @@ PROFILES = {
         name="smoke", rows=6_000, seeds=(0, 1), epochs=1, batch_size=512, lr=3e-3, sparse_lr=1e-2,
         vg=("add_sqrt/pearson", "mul_cos/cosine"),
         table1_models=("dnn", "mmoe", "mtphn"), table2_models=("dnn", "mmoe", "mtphn", "dephn"),
-        model_options=SMALL_MODELS, real_rows=2_000,
+        balance=("upgrad", "uw"), model_options=SMALL_MODELS, real_rows=2_000,
         description="CI check: tiny data, 1 epoch, 2 seeds, 2 virtual-gradient settings"),
     "cpu": Profile(
         name="cpu", rows=40_000, seeds=(0, 1, 2), epochs=2, batch_size=1024, lr=3e-3, sparse_lr=1e-2,

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dephn.experiments.aggregate import fmt_mean_std, paired_comparison, summarize
+from dephn.experiments.aggregate import detectable_effect, fmt_mean_std, paired_comparison, summarize, t_half_width
 
 
 def _frame():
@@ -45,3 +45,12 @@ def test_paired_comparison_rejects_ambiguous_filters():
 def test_format():
     assert fmt_mean_std(0.71234, 0.00321) == "0.7123 ± 0.0032"
     assert fmt_mean_std(float("nan"), 0.1) == "n/a"
+
+
+def test_detectable_effect_is_the_power_formula():
+    n, sd = 5, 0.004
+    expected = (stats.t.ppf(0.975, 4) + stats.t.ppf(0.8, 4)) * sd / n ** 0.5
+    assert detectable_effect(sd, n) == pytest.approx(expected)
+    assert detectable_effect(sd, 10) < detectable_effect(sd, 5)          # more seeds see smaller effects
+    assert math.isnan(detectable_effect(sd, 1)) and math.isnan(t_half_width(sd, 1))
+    assert t_half_width(sd, n) == pytest.approx(stats.t.ppf(0.975, 4) * sd / n ** 0.5)

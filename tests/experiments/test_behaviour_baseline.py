@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from dephn.experiments.runs import RunSpec, execute
 from tests.conftest import REPO, synthetic_encoded
