@@ -111,8 +111,9 @@ REGIME_NAMES = {"adam": "paper-faithful: Adam on the gates", "sgd": "can act: SG
 
 
 def regime_options(study: Study, regime: str) -> dict:
-    """Training options of a virtual-gradient regime: the gates' optimizer (docs/decisions.md#adam-
-    and-a-constant-gradient-factor). Plain runs of the same regime use the same gate optimizer."""
+    """Training options of a virtual-gradient regime: the gates' optimizer
+    (docs/decisions.md#adam-and-a-constant-gradient-factor). Plain runs of the same regime use
+    the same gate optimizer."""
     if regime == "adam":
         return {}
     if regime == "sgd":
