@@ -55,12 +55,14 @@ class RunSpec:
     @property
     def table_label(self) -> str:
         """What tables call this run: `label`, else its virtual-gradient setting and balancing
-        method ("none" when neither is on; "add_sqrt/pearson", "upgrad", "add_sqrt/pearson+upgrad")."""
+        method ("none" when neither is on; "add_sqrt/pearson", "upgrad", "add_sqrt/pearson+upgrad"),
+        with " (sgd gates)" when the gates train with SGD. Derived from what the run id hashes, so
+        two runs of one id never carry two labels."""
         if self.label:
             return self.label
         tc = self.train_config()
         parts = [p for p in (vg_label(VGSetting.parse(tc.vg)), tc.balance) if p != "none"]
-        return "+".join(parts) or "none"
+        return ("+".join(parts) or "none") + ("" if tc.gate_optimizer == "adam" else f" ({tc.gate_optimizer} gates)")
 
     def check(self) -> None:
         """Every option valid, the virtual gradient only on models with gates, balancing only on

@@ -170,18 +170,16 @@ def vg_action_summary(action: pd.DataFrame) -> pd.DataFrame:
 
 def balance_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn")) -> list:
     """Plain training, the virtual gradient (paper setting) in both regimes, and every balancing
-    method of the profile, for each model, data set and seed (labels: "none", "add_sqrt/pearson",
-    "add_sqrt/pearson (sgd gates)", the method's name)."""
+    method of the profile, for each model, data set and seed (labels, from `RunSpec.table_label`:
+    "none", "add_sqrt/pearson", "add_sqrt/pearson (sgd gates)", the method's name)."""
     specs = []
     for d in datasets:
         for seed in study.profile.seeds:
             for m in models:
                 specs.append(study.spec(m, d, seed))
-                for regime in study.profile.vg_regimes:
-                    label = PAPER_VG.label + ("" if regime == "adam" else f" ({regime} gates)")
-                    specs.append(study.spec(m, d, seed, vg=PAPER_VG, label=label, train=regime_options(study, regime)))
-                specs += [study.spec(m, d, seed, label=method, train={"balance": method})
-                          for method in study.profile.balance]
+                specs += [study.spec(m, d, seed, vg=PAPER_VG, train=regime_options(study, regime))
+                          for regime in study.profile.vg_regimes]
+                specs += [study.spec(m, d, seed, train={"balance": method}) for method in study.profile.balance]
     return specs
 
 

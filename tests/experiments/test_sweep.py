@@ -120,3 +120,13 @@ def test_killed_sweep_restarts_with_nothing_lost_or_duplicated(tmp_path):
     assert len(done_after) == len(set(done_after)) == 9
     assert done_before <= set(done_after)
     assert not list(records.glob(".*tmp"))
+
+
+def test_table_labels_come_from_what_the_run_id_hashes():
+    assert RunSpec("mmoe", "x").table_label == "none"
+    assert RunSpec("mmoe", "x", train_options={"vg": "add_sqrt/pearson"}).table_label == "add_sqrt/pearson"
+    assert RunSpec("mmoe", "x", train_options={"vg": "add_sqrt/pearson", "gate_optimizer": "sgd"}
+                   ).table_label == "add_sqrt/pearson (sgd gates)"
+    assert RunSpec("mmoe", "x", train_options={"balance": "upgrad", "vg": "add_cos/cosine"}
+                   ).table_label == "add_cos/cosine+upgrad"
+    assert RunSpec("mtphn", "x", label="D_pub,C&F_pri").table_label == "D_pub,C&F_pri"
