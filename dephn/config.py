@@ -151,7 +151,8 @@ class ModelConfig(StrictConfig):
     mappings: tuple[str, ...] = ("raw", "sin", "cos")  # explicit mappings f_p of public experts
     gate: str = "tvg"                   # "tvg" trainable value gating | "mg" mapping gating
     tvg_norm: str = "none"              # TVG values: "none" (raw trainable values, the paper) | "softmax" | "sigmoid"
-    public_tower: str = "linear"        # "linear" (eq. 4 literally) | "mlp"
+    public_tower: str = "mlp"           # "mlp": tower_hidden, as every baseline's task tower (matched head
+                                        # capacity, the default of comparisons) | "linear" (eq. 4 literally)
     output: str = "sigmoid_of_sum"      # "sigmoid_of_sum" | "sum_of_sigmoids" (eq. 6 literally)
 
     def __post_init__(self):

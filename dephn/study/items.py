@@ -214,9 +214,16 @@ def _step_seconds(runs: pd.DataFrame) -> float:
 
 # -- Fig. 6 and gating --------------------------------------------------------------------------
 
+LINEAR_HEAD = "tvg (linear head)"      # the literal eq. 4 head: the only one with per-(k, p) contributions
+
+
 def gating_specs(study: Study, dataset="criteo-ur") -> list:
+    """Fig. 6: DEPHN with TVG and with MG gates (matched heads), and TVG with the literal linear
+    public head, whose logit splits into one contribution per expert x mapping."""
     return [study.spec("dephn", dataset, seed, label=gate, gate=gate, save_model=True, vg=PAPER_VG)
-            for gate in ("tvg", "mg") for seed in study.profile.seeds]
+            for gate in ("tvg", "mg") for seed in study.profile.seeds] + \
+        [study.spec("dephn", dataset, seed, label=LINEAR_HEAD, gate="tvg", public_tower="linear", save_model=True,
+                    vg=PAPER_VG) for seed in study.profile.seeds]
 
 
 def loss_frame(study: Study, frame: pd.DataFrame, by="label") -> pd.DataFrame:

@@ -58,11 +58,14 @@ plotting.show(fig, interactive=False)
 plotting.show(plotting.gate_explorer(histories, experts, mappings), interactive=interactive)
 
 # %% [markdown]
-# ## Explicit-mapping contributions to each task's public logit (TVG, test split)
+# ## Explicit-mapping contributions to each task's public logit (TVG, linear head, test split)
+# With the literal linear public head (eq. 4) the public logit is a sum of one term per expert ×
+# mapping; the matched MLP head of the comparisons mixes them, so this view uses the linear-head run.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-contrib = items.contributions(study, tvg_run)
+linear_run = results[results["label"] == items.LINEAR_HEAD].sort_values("seed")["run_id"].iloc[0]
+contrib = items.contributions(study, linear_run)
 fig = plotting.contributions(contrib, mappings)
 study.save_figure(fig, "mapping_contributions", title="Explicit-mapping contributions",
                   caption="Mean |W·G·f_p(e_k)| per public expert and mapping, per task (test rows).",

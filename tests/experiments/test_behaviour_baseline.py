@@ -31,7 +31,8 @@ def test_same_seed_gives_the_recorded_numbers(case, data, one_torch_thread):
     if options.pop("virtual_gradient", False):     # recorded as model options before the VG moved
         train["vg"] = f"{options.pop('gamma')}/{options.pop('corr')}"   # onto the trainer's policy axis
     if case["model"] == "dephn":                  # recorded when TVG gates were always a softmax
-        options.setdefault("tvg_norm", "softmax")
+        options.setdefault("tvg_norm", "softmax")  # and the public head linear by default
+        options.setdefault("public_tower", "linear")
     spec = RunSpec(model=case["model"], dataset="synthetic", seed=7, model_options={**SMALL, **options},
                    train_options=train)
     rec = execute(spec, data)

@@ -25,6 +25,7 @@ def _cfg(**kw):
 
 
 def _model(n_tasks=2, seed=0, **kw):
+    kw.setdefault("public_tower", "linear")     # the literal head records per-(k, p) contributions
     torch.manual_seed(seed)
     spec = make_spec(n_tasks)
     return build_model("dephn", spec, _cfg(**kw)), make_batch(n_tasks, spec=spec)
@@ -217,3 +218,17 @@ def test_raw_tvg_gates_are_the_trainable_values_and_take_the_scaled_gradient():
     assert torch.allclose(vg.grads["gate.raw"], plain.hooks["gates"].grad_in * coef, rtol=1e-5, atol=1e-8)
     # differences of more than 1 between tasks' gates now reach min(1, |dG|) = 1
     assert float((spread[0] - spread[1]).abs().max()) > 1
+
+
+def test_default_public_head_matches_the_baselines_towers():
+    """Comparisons are at matched head capacity: DEPHN's public head has the hidden layers of
+    every baseline's task tower (tower_hidden); the literal linear head is the named variant."""
+    from dephn.config import ModelConfig
+    cfg = ModelConfig(embed_dim=4, expert_hidden=(8,), tower_hidden=(6,), n_experts=2)
+    spec = make_spec(2)
+    dephn = build_model("dephn", spec, cfg)
+    mmoe = build_model("mmoe", spec, cfg)
+    hidden = [m.out_features for m in dephn.public_towers[0].modules() if isinstance(m, torch.nn.Linear)]
+    assert hidden == [m.out_features for m in mmoe.towers[0].modules() if isinstance(m, torch.nn.Linear)] == [6, 1]
+    assert not hasattr(build_model("dephn", spec, ModelConfig(**{**cfg.to_dict(), "public_tower": "linear"})),
+                       "public_towers")

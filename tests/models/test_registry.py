@@ -58,7 +58,7 @@ ALTERNATIVES: dict[str, tuple] = {
     "mappings": (("raw",), ("square", "sin")),
     "gate": ("mg",),
     "tvg_norm": ("softmax", "sigmoid"),
-    "public_tower": ("mlp",),
+    "public_tower": ("linear",),
     "output": ("sum_of_sigmoids",),
 }
 FIELDS = [f.name for f in dataclasses.fields(ModelConfig)]
