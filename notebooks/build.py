@@ -9,6 +9,7 @@ parameters cell (notebooks/src/_params.txt), tagged `parameters` for papermill. 
 checked cells keep outputs: nbval compares exactly those, with `--nbval-lax`.
 """
 import argparse
+import hashlib
 from pathlib import Path
 
 import jupytext
@@ -28,7 +29,8 @@ def build(src: Path, checked_from: Path | None = None) -> Path:
     executed = None
     if checked_from is not None and (checked_from / (src.stem + ".ipynb")).exists():
         executed = nbformat.read(checked_from / (src.stem + ".ipynb"), as_version=4)
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        cell.id = hashlib.blake2b(f"{src.stem}:{i}".encode(), digest_size=4).hexdigest()  # stable diffs
         cell.metadata.pop("lines_to_next_cell", None)
         if cell.cell_type != "code":
             continue

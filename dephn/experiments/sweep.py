@@ -77,12 +77,13 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
                 cache[key] = load(spec)
         return cache[key]
 
-    ids, done, ran, failed = [], 0, 0, 0
+    ids, labels, done, ran, failed = [], {}, 0, 0, 0
     t0 = time.perf_counter()
     for i, spec in enumerate(specs, 1):
         data = data_for(spec)
         rid = spec.run_id(data.fingerprint)
         ids.append(rid)
+        labels[rid] = spec.table_label
         if store.has(rid) and not force and (not spec.save_model or store.has_model(rid)):
             done += 1
             continue
@@ -101,5 +102,9 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
     frame = store.frame()
     if frame.empty:
         return frame
-    return frame[frame["run_id"].isin(ids)].reset_index(drop=True)
+    frame = frame[frame["run_id"].isin(ids)].reset_index(drop=True)
+    # a run asked for by several items (the same configuration) is labelled as this query names it,
+    # not as whichever item ran it first
+    frame["label"] = frame["run_id"].map(labels)
+    return frame
 

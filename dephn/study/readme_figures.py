@@ -11,7 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
-KEY_FIGURES = ("fig4_gamma_functions", "fig5_vg_on_mmoe", "fig6_tvg_vs_mg", "fig7_confidence",
+KEY_FIGURES = ("fig4_gamma_functions", "fig5_vg_on_mmoe", "fig5_vg_on_mmoe_sgd", "vg_action", "balance_gains",
+               "fig6_tvg_vs_mg", "fig7_confidence",
                "fig3a_ssg", "fig3b_public_private")
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 MARK = {True: "✓", False: "✗", None: "–"}

@@ -130,3 +130,14 @@ def test_table_labels_come_from_what_the_run_id_hashes():
     assert RunSpec("mmoe", "x", train_options={"balance": "upgrad", "vg": "add_cos/cosine"}
                    ).table_label == "add_cos/cosine+upgrad"
     assert RunSpec("mtphn", "x", label="D_pub,C&F_pri").table_label == "D_pub,C&F_pri"
+
+
+def test_a_shared_run_takes_the_label_of_the_query(tmp_path, one_torch_thread):
+    data = synthetic_encoded(n=400)
+    base = dict(model="mmoe", dataset="synthetic", model_options=SMALL, train_options=TRAIN)
+    first = run_sweep([RunSpec(**base, label="first name")], tmp_path, quiet=True, load=lambda s: data,
+                      log=lambda m: None)
+    again = run_sweep([RunSpec(**base, label="second name")], tmp_path, quiet=True, load=lambda s: data,
+                      log=lambda m: None)
+    assert list(first["run_id"]) == list(again["run_id"])               # one run, not two
+    assert list(first["label"]) == ["first name"] and list(again["label"]) == ["second name"]
