@@ -18,7 +18,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ..data.encoded import EncodedSplit
 from ..train.batches import BatchSource
-from ..train.loop import task_losses
+from ..train.step import task_losses
 from ..train.policy import policy_for
 
 

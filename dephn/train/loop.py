@@ -15,24 +15,19 @@ from typing import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
 from ..data.encoded import EncodedDataset
 from ..errors import DephnError
-from ..models.output import ModelOutput
 from .batches import BatchSource
 from .callbacks import Callback, TrainState
 from .config import TrainConfig
-from .device import autocast, resolve_device, resolve_precision
+from .device import resolve_device, resolve_precision
 from .distributed import DistContext, wrap
 from .evaluate import evaluate
 from .metrics import mean_auc
-from .balance import make_balancer
-from .policy import policy_for
-from .probe import gate_parameters
-from .row_adam import RowAdam
+from .step import TrainingStep
 
 
 @dataclass
@@ -59,46 +54,6 @@ class TrainingDiverged(DephnError):
         super().__init__(f"non-finite loss at step {step} (epoch {epoch}): {bad}; "
                          "lower the learning rate or check the input data")
         self.step, self.epoch = step, epoch
-
-
-def sparse_parameters(model: nn.Module) -> list[nn.Parameter]:
-    """Weights of embedding tables that produce sparse gradients (trained by `RowAdam`)."""
-    return [m.weight for m in model.modules()
-            if isinstance(m, (nn.Embedding, nn.EmbeddingBag)) and m.sparse]
-
-
-def make_optimizers(model: nn.Module, cfg: TrainConfig, extra: list[nn.Parameter] = ()) -> list[torch.optim.Optimizer]:
-    """Adam for dense parameters (and `extra`, e.g. a balancing method's own values), RowAdam for
-    sparse embedding tables; the gate parameters follow `gate_optimizer` / `gate_lr` (with Adam
-    at the common rate they are just part of the dense set: Adam's update is per parameter, so
-    grouping changes nothing)."""
-    sparse = sparse_parameters(model)
-    apart = cfg.gate_optimizer != "adam" or cfg.gate_lr is not None
-    gates = gate_parameters(model) if apart else []
-    skip = {id(p) for p in sparse} | {id(p) for p in gates}
-    dense = [p for p in model.parameters() if id(p) not in skip and p.requires_grad] + list(extra)
-    opts = []
-    if dense:
-        opts.append(torch.optim.Adam(dense, lr=cfg.lr, weight_decay=cfg.weight_decay))
-    if gates:
-        gate_lr = cfg.gate_lr if cfg.gate_lr is not None else cfg.lr
-        opts.append(torch.optim.SGD(gates, lr=gate_lr) if cfg.gate_optimizer == "sgd"
-                    else torch.optim.Adam(gates, lr=gate_lr, weight_decay=cfg.weight_decay))
-    if sparse:
-        opts.append(RowAdam(sparse, lr=cfg.sparse_lr))         # SparseAdam's rule, leaner
-    return opts
-
-
-def task_losses(out: ModelOutput, labels: torch.Tensor, tasks) -> torch.Tensor:
-    """(T,) binary cross-entropy per task, computed in fp32 outside autocast."""
-    losses = []
-    for i, t in enumerate(tasks):
-        y = labels[:, i]
-        if out.probs is not None:
-            losses.append(F.binary_cross_entropy(out.probs[t].float(), y))
-        else:
-            losses.append(F.binary_cross_entropy_with_logits(out.logits[t].float(), y))
-    return torch.stack(losses)
 
 
 class _LossWindow:
@@ -158,18 +113,11 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
     if cfg.balance != "none" and ctx.enabled:
         raise DephnError(f"balance={cfg.balance!r} runs several backward passes per step, which DDP does not "
                          "support; train it in one process")
-    balancer = make_balancer(cfg.balance, len(tasks), weights, lr=cfg.lr)
-    optimizers = make_optimizers(model, cfg, extra=balancer.parameters())
-    sparse = sparse_parameters(model)
-    dense = [p for p in model.parameters() if p.requires_grad and all(p is not q for q in sparse)]
-    policy = policy_for(cfg.vg)
-    if policy is not None:
-        policy.attach(model)
-    probed = gate_parameters(model) if policy is not None else []
+    step = TrainingStep(model, net, cfg, tasks, weights, device, precision)
     budget = cfg.data_on_device_max_gb * 2**30 if device.type != "cpu" else float("inf")
     train_src = BatchSource.for_split(data.train, device, budget)
-    state = TrainState(model=model, data=data, tasks=tasks, device=device, precision=precision, policy=policy,
-                       balancer=balancer)
+    state = TrainState(model=model, data=data, tasks=tasks, device=device, precision=precision,
+                       policy=step.policy, balancer=step.balancer)
     for cb in callbacks:
         cb.on_train_start(state)
 
@@ -183,25 +131,7 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
         """One pass over the training split; returns its loss window and whether max_steps hit."""
         window = _LossWindow(tasks)
         for b in train_src.batches(cfg.batch_size, generator=generator, rank=ctx.rank, world=ctx.world):
-            probe = policy is not None and (state.step + 1) % cfg.log_every == 0   # a recorded step
-            if policy is not None:
-                policy.set_labels(b.labels)
-                policy.probing = probe
-            with autocast(device, precision):
-                out: ModelOutput = net(b.sparse, b.dense)
-            if policy is not None:
-                policy.set_labels(None)           # the labels served this forward only
-            per_task = task_losses(out, b.labels, tasks)                      # (T,)
-            for opt in optimizers:
-                opt.zero_grad(set_to_none=True)
-            aux = out.aux_loss.float() if out.aux_loss is not None else None
-            # a probe backpropagates once more through the gates: keep the graph
-            balancer.backward(per_task, aux, dense, sparse, retain_graph=probe)
-            if probe:
-                policy.measure(probed, optimizers)
-                policy.probe_step = state.step + 1
-            for opt in optimizers:
-                opt.step()
+            per_task = step(b, state.step + 1)
             state.step += 1
             counts["seen"] += len(b) * ctx.world
             window.add(state.step, per_task)
@@ -225,7 +155,7 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
             window, hit_max = train_epoch(bar)
             if window.losses:                     # the epoch's last steps are logged too
                 log(window)
-            balancer.end_epoch(window.epoch_task_means())
+            step.balancer.end_epoch(window.epoch_task_means())
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             train_time += time.perf_counter() - t0
@@ -245,8 +175,7 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
                 break
     finally:
         bar.close()
-        if policy is not None:
-            policy.detach()
+        step.close()
 
     if best[2] is not None:
         model.load_state_dict(best[2])

@@ -32,7 +32,7 @@ from torch import nn
 from dephn.config import ModelConfig
 from dephn.data.schema import FeatureSpec
 from dephn.train.config import TrainConfig
-from dephn.train.loop import make_optimizers
+from dephn.train.optimizers import make_optimizers
 from dephn.train.policy import policy_for
 from dephn.models import ModelOutput
 

@@ -7,7 +7,8 @@ import torch
 from dephn.train.callbacks import Callback
 from dephn.train.config import TrainConfig
 from dephn.train.evaluate import predict
-from dephn.train.loop import TrainingDiverged, fit, make_optimizers
+from dephn.train.loop import TrainingDiverged, fit
+from dephn.train.optimizers import make_optimizers
 
 
 def _cfg(**kw):

@@ -8,7 +8,7 @@ from dephn.config import ModelConfig
 from dephn.layers import TrainableValueGate
 from dephn.models import build_model
 from dephn.train.config import TrainConfig
-from dephn.train.loop import make_optimizers
+from dephn.train.optimizers import make_optimizers
 from dephn.train.policy import policy_for
 from dephn.train.probe import gate_parameters, relative_difference, simulated_update
 from tests.conftest import synthetic_encoded
