@@ -1,6 +1,10 @@
 """`dephn study --profile smoke|cpu|paper`: every study notebook through papermill, then the report."""
 from __future__ import annotations
 
+import json
+
+from ..study.context import Study
+from ..study.plan import plan, plan_summary
 from ..study.runner import run_study
 from .args import add_profile_arg, add_threads_arg, apply_threads, parse_seeds
 
@@ -17,10 +21,15 @@ def add_parser(sub) -> None:
     p.add_argument("--wechat", default=None, help="WeChat-2021 folder (user_action.csv, feed_info.csv)")
     add_threads_arg(p)
     p.add_argument("--no-report", action="store_true")
+    p.add_argument("--plan", action="store_true",
+                   help="list every run the profile will make and its estimated time; train nothing")
+    p.add_argument("--json", action="store_true", help="with --plan: one JSON object (runs and summary)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.plan:
+        return show_plan(args)
     apply_threads(args)
     params = {}
     if args.seeds:
@@ -30,4 +39,24 @@ def run(args) -> int:
             params[f"{name}_path"] = getattr(args, name)
     run_study(args.profile, args.out, only=args.only.split(",") if args.only else None,
               parameters=params, report=not args.no_report)
+    return 0
+
+
+def show_plan(args) -> int:
+    study = Study.open(args.profile, args.out, materialize=False,
+                       seeds=parse_seeds(args.seeds) if args.seeds else None,
+                       data_paths={"criteo-r": args.criteo, "criteo-ur": args.criteo, "aliccp": args.aliccp,
+                                   "wechat": args.wechat})
+    runs = plan(study)
+    summary = plan_summary(runs)
+    total = float(runs["est_seconds"].sum()) / 60
+    if args.json:
+        print(json.dumps({"profile": study.profile.name, "estimated_minutes": round(total, 1),
+                          "runs": runs.astype(object).where(runs.notna(), None).to_dict(orient="records"),
+                          "summary": summary.to_dict(orient="records")},
+                         default=str))
+        return 0
+    print(f"profile {study.profile.name}: {len(runs)} runs asked for, {int((~runs['planned_before']).sum())} to "
+          f"train, about {total:.0f} minutes on 2 CPU cores (an estimate; early stopping shortens it)")
+    print(summary.to_string(index=False))
     return 0

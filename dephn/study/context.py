@@ -48,7 +48,7 @@ STANDINS = {"aliccp": aliccp_standin, "wechat": wechat_standin}
 
 class Study:
     def __init__(self, profile: Profile, out_dir: str | Path | None = None, *,
-                 data_paths: dict[str, str | None] | None = None):
+                 data_paths: dict[str, str | None] | None = None, materialize: bool = True):
         self.profile = profile
         self.out = Path(out_dir) if out_dir else DEFAULT_ROOT / profile.name
         self.data_paths = {k: v for k, v in (data_paths or {}).items()}
@@ -56,11 +56,14 @@ class Study:
         self.figures_dir = self.out / "figures"
         self.tables_dir = self.out / "tables"
         self._datasets: dict[str, EncodedDataset] = {}
+        self.materialize = materialize    # False: plan only, name the stand-in files without writing them
 
     @classmethod
-    def open(cls, profile: str = DEFAULT_PROFILE, out_dir=None, *, data_paths=None, **overrides) -> "Study":
+    def open(cls, profile: str = DEFAULT_PROFILE, out_dir=None, *, data_paths=None, materialize: bool = True,
+             **overrides) -> "Study":
         """`overrides` change profile fields (e.g. seeds=[0, 1]); None values are ignored."""
-        return cls(get_profile(profile).replace(**overrides), out_dir, data_paths=data_paths)
+        return cls(get_profile(profile).replace(**overrides), out_dir, data_paths=data_paths,
+                   materialize=materialize)
 
     # -- data ------------------------------------------------------------------------
     def data_options(self, dataset: str) -> dict:
@@ -81,6 +84,8 @@ class Study:
             return self.data_paths.get(name)
         rows = self.profile.real_rows or 50_000
         target = self.out / "standins" / f"{name}-{rows}"
+        if not self.materialize:
+            return str(target.with_suffix(".csv") if name == "aliccp" else target)
         target.parent.mkdir(parents=True, exist_ok=True)
         return str(STANDINS[name](target.with_suffix(".csv") if name == "aliccp" else target, rows))
 
