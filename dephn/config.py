@@ -147,7 +147,9 @@ class ModelConfig(StrictConfig):
     snr_beta: float = 0.667             # SNR: hard-concrete temperature
     snr_l0_weight: float = 1e-4         # SNR: weight of the L0 penalty
     # --- MT-PHN / DEPHN ------------------------------------------------------
-    expert_setting: str = "D_pub,C&F_pri"      # MT-PHN/DEPHN expert setting (paper Table I)
+    expert_setting: str = "D_pub,C&F_pri"      # MT-PHN/DEPHN expert setting (paper Table I; "D_pub":
+                                               # the public DNN experts alone, no private expert: an ablation)
+    ssg: bool = True                    # soft selection gating; False: every structure reads E as it is (ablation)
     mappings: tuple[str, ...] = ("raw", "sin", "cos")  # explicit mappings f_p of public experts
     gate: str = "tvg"                   # "tvg" trainable value gating | "mg" mapping gating
     tvg_norm: str = "none"              # TVG values: "none" (raw trainable values, the paper) | "softmax" | "sigmoid"
@@ -169,7 +171,7 @@ class ModelConfig(StrictConfig):
         if self.cross_rank < 0:
             raise DephnError(f"cross_rank must be >= 0 (0 = full rank), got {self.cross_rank}")
         _check_choice("expert_setting", self.expert_setting,
-                      {"D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri"})
+                      {"D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri", "D_pub"})
         _check_choice("gate", self.gate, {"tvg", "mg"})
         _check_choice("tvg_norm", self.tvg_norm, {"none", "softmax", "sigmoid"})
         _check_choice("public_tower", self.public_tower, {"linear", "mlp"})

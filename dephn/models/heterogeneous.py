@@ -13,6 +13,10 @@ task, feeding only that task, ungated) follows the expert setting of paper Table
   "D_pub,C&F_pri"  public: K DNN experts            private per task: Cross, Field  (paper's pick)
   "D_pub,C&F_pub"  public: K DNN, 1 Cross, 1 Field  private: none
   "D_pri,C&F_pub"  public: 1 Cross, 1 Field         private per task: 1 DNN
+  "D_pub"          public: K DNN experts            private: none  (ablation: no private experts)
+
+With `cfg.ssg = False` (an ablation) there is no self-attention and no SSG: every structure
+reads E itself.
 
 K = cfg.n_experts. A structure counts one expert per copy: the paper gives no count for the
 Cross and Field experts, and one keeps the cost of a private structure at one network per task.
@@ -44,6 +48,7 @@ def expert_layout(setting: str, n_dnn: int) -> tuple[tuple[str, ...], tuple[str,
         "D_pub,C&F_pri": (("dnn",) * n_dnn, ("cross", "field")),
         "D_pub,C&F_pub": (("dnn",) * n_dnn + ("cross", "field"), ()),
         "D_pri,C&F_pub": (("cross", "field"), ("dnn",)),
+        "D_pub": (("dnn",) * n_dnn, ()),                 # ablation: no Cross / Field expert at all
     }
     if setting not in layouts:
         raise ValueError(f"expert setting {setting!r} is not one of {sorted(layouts)}")
@@ -142,7 +147,7 @@ class ParallelHeterogeneousLayers(nn.Module):
         if self.private_kinds.count("dnn") > 1:
             raise ValueError("at most one private DNN expert per task")
         self.n_tasks, self.out_dim = n_tasks, cfg.expert_hidden[-1]
-        self.ssg = SoftSelection(cfg.embed_dim, cfg.attn_heads, cfg.attn_layers)
+        self.ssg = SoftSelection(cfg.embed_dim, cfg.attn_heads, cfg.attn_layers) if cfg.ssg else None
         n_in = n_fields * cfg.embed_dim
         n_dnn = self.public_kinds.count("dnn")
         self.public_dnn = make_experts(n_dnn, n_in, cfg) if n_dnn else None
@@ -155,7 +160,7 @@ class ParallelHeterogeneousLayers(nn.Module):
             EXPERTS[k](n_fields, cfg.embed_dim, cfg, copies=n_tasks) for k in self.private_other_kinds)
 
     def forward(self, e: torch.Tensor) -> HeterogeneousOutput:
-        e_sg = self.ssg(e)                                             # structure -> (B, F, d)
+        e_sg = self.ssg(e) if self.ssg is not None else dict.fromkeys(STRUCTURES, e)  # structure -> (B, F, d)
         public = []
         if self.public_dnn is not None:
             public.append(self.public_dnn(e_sg["dnn"].flatten(1)))     # (B, K_dnn, h)
@@ -170,7 +175,8 @@ class ParallelHeterogeneousLayers(nn.Module):
                                        dim=2))                         # (B, T, K_other, h)
         private = (torch.cat(private, dim=2) if private                # (B, T, K_pri, h)
                    else e.new_zeros(e.shape[0], self.n_tasks, 0, self.out_dim))
-        return HeterogeneousOutput(torch.cat(public, dim=1), private, self.ssg.vectors())  # (B, K_pub, h)
+        vectors = self.ssg.vectors() if self.ssg is not None else {}
+        return HeterogeneousOutput(torch.cat(public, dim=1), private, vectors)  # (B, K_pub, h)
 
 
 class TaskLinear(nn.Module):

@@ -28,7 +28,7 @@ EMBEDDING = ("embed_dim", "dense_mode", "sparse_grad")
 MLPS = ("dropout", "batch_norm")
 CROSS = ("cross_layers", "cross_version", "cross_rank")
 EXPERTS = ("n_experts", "expert_hidden")
-PHN = ("attn_heads", "attn_layers", *CROSS, "fint_layers", *EXPERTS, "expert_setting")
+PHN = ("attn_heads", "attn_layers", *CROSS, "fint_layers", *EXPERTS, "expert_setting", "ssg")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ BANDS = ("minmax", "std", "none")
 
 
 def loss_curves(frame: pd.DataFrame, by: str = "gate", *, y: str = "loss", band: str = "minmax",
-                smooth: int = 1, title: str | None = None) -> go.Figure:
+                smooth: int = 1, title: str | None = None, x_title: str = "training step",
+                y_title: str | None = None) -> go.Figure:
     """Mean training loss per `by` group against the step, with a band over seeds.
 
     frame columns: step, seed, <by>, <y> (one row per recorded step of a run: the recorder's
@@ -52,8 +53,8 @@ def loss_curves(frame: pd.DataFrame, by: str = "gate", *, y: str = "loss", band:
             line=dict(color=color, width=2), customdata=part["n"],
             hovertemplate=f"{by} = {g}<br>step %{{x}}<br>mean {y} %{{y:.4f}} "
                           "over %{customdata} seeds<extra></extra>"))
-    fig.update_xaxes(title_text="training step")
-    fig.update_yaxes(title_text=f"training {y}" + (f" (moving average of {smooth})" if smooth > 1 else ""))
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=(y_title or f"training {y}") + (f" (moving average of {smooth})" if smooth > 1 else ""))
     n = int(agg["n"].max()) if len(agg) else 0
     band_text = {"minmax": "band = min–max", "std": "band = ±1 std", "none": "no band"}[band]
     return finish(fig, title or f"Training {y} by {by}: mean over {n} seeds, {band_text}",

@@ -166,6 +166,64 @@ def vg_action_summary(action: pd.DataFrame) -> pd.DataFrame:
         "update change (median)": g["update_rel_change"].median()}).reset_index()
 
 
+# -- did the runs converge? ----------------------------------------------------------------------
+
+STOPS = {"early_stopping": "stopped on its own (early stopping)", "epochs": "hit the epoch cap",
+         "max_steps": "hit the step cap"}
+
+
+def convergence(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per model: runs, how many stopped on their own vs hit the epoch cap, and the best epochs."""
+    runs = ok(frame)
+    if not len(runs):
+        return pd.DataFrame(columns=["model", "runs", "converged", "share converged", "median best epoch",
+                                     "epochs cap hit"])
+    g = runs.groupby("model", sort=True)
+    out = pd.DataFrame({"runs": g.size(), "converged": g["stopped"].apply(lambda s: int((s == "early_stopping").sum())),
+                        "median best epoch": g["best_epoch"].median(),
+                        "epochs cap hit": g["stopped"].apply(lambda s: int((s == "epochs").sum()))}).reset_index()
+    out.insert(3, "share converged", out["converged"] / out["runs"])
+    return out
+
+
+def learning_frame(study: Study, frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per run and epoch: model, seed, step = epoch, the mean validation AUC over tasks."""
+    parts = []
+    for rid, model, seed in ok(frame)[["run_id", "model", "seed"]].itertuples(index=False):
+        epochs = study.recorder(rid).epochs_frame()
+        aucs = [c for c in epochs.columns if c.startswith("valid/") and c.endswith("/auc")]
+        parts.append(pd.DataFrame({"model": model, "seed": seed, "step": epochs["epoch"],
+                                   "valid_auc": epochs[aucs].mean(axis=1)}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+# -- notebook 10: ablations of DEPHN ---------------------------------------------------------------
+
+FULL = "full DEPHN"
+ABLATIONS = {                                   # label -> what it changes against full DEPHN
+    "no SSG": {"model": {"ssg": False}},
+    "no private experts": {"model": {"expert_setting": "D_pub"}},
+    "raw mapping only": {"model": {"mappings": ("raw",)}},
+    "MG gates": {"model": {"gate": "mg"}},
+    "linear public head": {"model": {"public_tower": "linear"}},
+    "sum of sigmoids": {"model": {"output": "sum_of_sigmoids"}},
+    "no virtual gradient": {"vg": None},
+}
+
+
+def ablation_specs(study: Study, datasets=("criteo-r", "criteo-ur")) -> list:
+    """Full DEPHN (paper setting: TVG, raw + sin + cos, matched head, virtual gradient) and each
+    ablation, one change each, on the same seeds."""
+    specs = []
+    for d in datasets:
+        for seed in study.profile.seeds:
+            specs.append(study.spec("dephn", d, seed, label=FULL, vg=PAPER_VG))
+            for label, change in ABLATIONS.items():
+                specs.append(study.spec("dephn", d, seed, label=label, vg=change.get("vg", PAPER_VG),
+                                        **change.get("model", {})))
+    return specs
+
+
 # -- notebook 09: the virtual gradient vs gradient balancing ---------------------------------------
 
 def balance_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn")) -> list:

@@ -22,6 +22,7 @@ ITEMS = (
     ("06_confidence", items.confidence_specs),
     ("07_real_data", items.table2_specs),
     ("09_balancing", items.balance_specs),
+    ("10_ablations", items.ablation_specs),
 )
 # training rows per second per model (2 cores, cpu profile sizes, batch 1024), and seconds a run
 # spends outside training (data split lookup, validation each epoch, test)

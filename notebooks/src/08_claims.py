@@ -9,7 +9,8 @@
 # %% PARAMS
 
 # %%
-from dephn.study import open_study
+from dephn import plotting
+from dephn.study import items, open_study
 from dephn.study.claims import evaluate_claims
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
@@ -22,3 +23,31 @@ claims["reproduced"] = claims["reproduced"].map({True: "✓", False: "✗"}).fil
 study.save_table(claims, "claims", title="Claims summary", source="08_claims",
                  caption="✓ reproduced (p < 0.05), ✗ contradicted (p < 0.05), – inconclusive.")
 claims.style.hide(axis="index") if hasattr(claims, "style") else claims
+
+# %% [markdown]
+# ## Did the runs converge?
+# Every run trains until early stopping (no validation-AUC gain for `patience` epochs) or the
+# profile's epoch cap. A run that hit the cap did not converge: its numbers are those of a model
+# still learning. The table counts both for every run in this study's results store; the curves
+# show the mean validation AUC per epoch of the headline comparison (MMoE vs DEPHN, Criteo-UR).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+everything = study.store.frame()
+conv = items.convergence(everything)
+study.save_table(conv.round(3), "convergence", title="Did the runs converge?",
+                 caption="Per model: runs, runs that stopped on their own (early stopping), their share, median "
+                         "best epoch, runs that hit the epoch cap.", source="08_claims")
+print(f"{int(conv['converged'].sum())} of {int(conv['runs'].sum())} runs stopped on their own "
+      f"(epoch cap {study.profile.epochs}, patience {study.profile.train_options()['patience']})")
+conv.round(3)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+curves = items.learning_frame(study, study.run(items.confidence_specs(study)))
+fig = plotting.loss_curves(curves, by="model", y="valid_auc", x_title="epoch", y_title="validation AUC (mean over tasks)",
+                           title="Learning curves: MMoE vs DEPHN on Criteo-UR (mean and min–max over seeds)")
+study.save_figure(fig, "learning_curves", title="Learning curves of the headline comparison",
+                  caption="Mean validation AUC over tasks after each epoch; line = mean, band = min–max over seeds.",
+                  source="08_claims")
+plotting.show(fig, interactive=False)

@@ -146,3 +146,22 @@ def test_task_linear_without_inputs():
     with torch.no_grad():
         head.bias.copy_(torch.tensor([1.5, -2.0]))
     assert torch.equal(head(x), torch.tensor([[1.5, -2.0]]).expand(B, 2))
+
+
+def test_ablations_without_ssg_and_without_private_experts(one_torch_thread):
+    from dephn.config import ModelConfig
+    from dephn.models import build_model
+    from .conftest import make_batch, make_spec
+    spec = make_spec(2)
+    batch = make_batch(2, spec=spec)
+    base = dict(embed_dim=4, expert_hidden=(8,), n_experts=2, cross_layers=1, fint_layers=1)
+    no_ssg = build_model("dephn", spec, ModelConfig(**base, ssg=False))
+    out = no_ssg(batch.sparse, batch.dense)
+    assert no_ssg.phl.ssg is None and not any(k.startswith("ssg/") for k in out.intermediates)
+    assert not any("attention" in n for n, _ in no_ssg.named_parameters())
+    no_private = build_model("dephn", spec, ModelConfig(**base, expert_setting="D_pub"))
+    out = no_private(batch.sparse, batch.dense)
+    assert no_private.phl.private_kinds == () and len(no_private.phl.private_other) == 0
+    for t in ("t0", "t1"):                    # the private logit is its bias alone
+        pri = out.intermediates[f"private_logit/{t}"]
+        assert torch.all(pri == pri[0])

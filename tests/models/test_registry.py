@@ -54,10 +54,11 @@ ALTERNATIVES: dict[str, tuple] = {
     "ple_levels": (1, 3),
     "snr_beta": (0.5,),
     "snr_l0_weight": (0.1,),
-    "expert_setting": ("D_pub,C&F_pub", "D_pri,C&F_pub"),
+    "expert_setting": ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub"),
     "mappings": (("raw",), ("square", "sin")),
     "gate": ("mg",),
     "tvg_norm": ("softmax", "sigmoid"),
+    "ssg": (False,),
     "public_tower": ("linear",),
     "output": ("sum_of_sigmoids",),
 }
