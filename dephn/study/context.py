@@ -96,11 +96,17 @@ class Study:
 
     # -- runs ------------------------------------------------------------------------
     def spec(self, model: str, dataset: str, seed: int, *, label: str = "", save_model: bool = False,
-             vg: VGSetting | None = None, train: dict | None = None, **model_options) -> RunSpec:
+             vg: VGSetting | None = None, train: dict | None = None, headline: bool = False,
+             **model_options) -> RunSpec:
         """A run of this study; `label` names it in tables (default: its virtual-gradient setting
-        and balancing method); `train` overrides training options (e.g. the gate optimizer)."""
+        and balancing method); `train` overrides training options (e.g. the gate optimizer);
+        `headline` runs get the profile's headline epoch cap."""
         opts = {**self.profile.model_options, **model_options}
         topts = {**self.profile.train_options(), **(train or {})}
+        if headline:
+            topts["patience"] = self.profile.headline_patience
+            if self.profile.headline_epochs:
+                topts["epochs"] = self.profile.headline_epochs
         if vg is not None:
             topts["vg"] = vg.label
         return RunSpec(model=model, dataset=dataset, seed=seed, data=self.source(dataset),

@@ -17,6 +17,7 @@ PAPER_VG = VGSetting("add_sqrt", "pearson")                       # the paper's 
 
 
 def _model_spec(study: Study, model: str, dataset: str, seed: int, **kw):
+    """A model as the comparisons run it: DEPHN with the paper's virtual gradient."""
     if model == "dephn":
         return study.spec(model, dataset, seed, vg=PAPER_VG, **kw)
     return study.spec(model, dataset, seed, **kw)
@@ -29,14 +30,15 @@ def ok(frame: pd.DataFrame) -> pd.DataFrame:
 # -- Table I / Table II ---------------------------------------------------------------------
 
 def table1_specs(study: Study) -> list:
+    """A headline comparison: MT-PHN's expert settings against the baselines."""
     p, specs = study.profile, []
     for model in p.table1_models:
-        for seed in p.seeds:
+        for seed in p.seeds_for(headline=True):
             if model == "mtphn":
-                specs += [study.spec("mtphn", p.table1_dataset, seed, label=s, expert_setting=s,
+                specs += [study.spec("mtphn", p.table1_dataset, seed, label=s, expert_setting=s, headline=True,
                                      save_model=(s == "D_pub,C&F_pri")) for s in SETTINGS]
             else:
-                specs.append(_model_spec(study, model, p.table1_dataset, seed))
+                specs.append(_model_spec(study, model, p.table1_dataset, seed, headline=True))
     return specs
 
 
@@ -216,10 +218,10 @@ def ablation_specs(study: Study, datasets=("criteo-r", "criteo-ur")) -> list:
     ablation, one change each, on the same seeds."""
     specs = []
     for d in datasets:
-        for seed in study.profile.seeds:
-            specs.append(study.spec("dephn", d, seed, label=FULL, vg=PAPER_VG))
+        for seed in study.profile.seeds_for(headline=True):
+            specs.append(study.spec("dephn", d, seed, label=FULL, vg=PAPER_VG, headline=True))
             for label, change in ABLATIONS.items():
-                specs.append(study.spec("dephn", d, seed, label=label, vg=change.get("vg", PAPER_VG),
+                specs.append(study.spec("dephn", d, seed, label=label, vg=change.get("vg", PAPER_VG), headline=True,
                                         **change.get("model", {})))
     return specs
 
@@ -278,10 +280,11 @@ LINEAR_HEAD = "tvg (linear head)"      # the literal eq. 4 head: the only one wi
 def gating_specs(study: Study, dataset="criteo-ur") -> list:
     """Fig. 6: DEPHN with TVG and with MG gates (matched heads), and TVG with the literal linear
     public head, whose logit splits into one contribution per expert x mapping."""
-    return [study.spec("dephn", dataset, seed, label=gate, gate=gate, save_model=True, vg=PAPER_VG)
-            for gate in ("tvg", "mg") for seed in study.profile.seeds] + \
+    seeds = study.profile.seeds_for(headline=True)
+    return [study.spec("dephn", dataset, seed, label=gate, gate=gate, save_model=True, vg=PAPER_VG, headline=True)
+            for gate in ("tvg", "mg") for seed in seeds] + \
         [study.spec("dephn", dataset, seed, label=LINEAR_HEAD, gate="tvg", public_tower="linear", save_model=True,
-                    vg=PAPER_VG) for seed in study.profile.seeds]
+                    vg=PAPER_VG, headline=True) for seed in seeds]
 
 
 def loss_frame(study: Study, frame: pd.DataFrame, by="label") -> pd.DataFrame:
@@ -328,9 +331,10 @@ def _runs_with_tasks(study, frame):
 # -- Fig. 7: confidence --------------------------------------------------------------------------
 
 def confidence_specs(study: Study, dataset="criteo-ur") -> list:
-    return [s for seed in study.profile.seeds for s in (
-        study.spec("mmoe", dataset, seed, save_model=True),
-        study.spec("dephn", dataset, seed, save_model=True, vg=PAPER_VG))]
+    """The headline comparison MMoE vs DEPHN (Fig. 7)."""
+    return [s for seed in study.profile.seeds_for(headline=True) for s in (
+        study.spec("mmoe", dataset, seed, save_model=True, headline=True),
+        study.spec("dephn", dataset, seed, save_model=True, vg=PAPER_VG, headline=True))]
 
 
 def activations(study: Study, frame: pd.DataFrame, split="test") -> tuple[np.ndarray, dict]:

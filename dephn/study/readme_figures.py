@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 KEY_FIGURES = ("fig4_gamma_functions", "fig5_vg_on_mmoe", "fig5_vg_on_mmoe_sgd", "vg_action", "balance_gains",
-               "fig6_tvg_vs_mg", "fig7_confidence",
+               "fig6_tvg_vs_mg", "fig7_confidence", "ablations", "learning_curves",
                "fig3a_ssg", "fig3b_public_private")
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 MARK = {True: "✓", False: "✗", None: "–"}
