@@ -32,7 +32,8 @@ def _verdict(cmp: dict) -> bool | None:
 
 def _fmt(cmp: dict, what: str) -> str:
     return (f"{what}: {cmp['mean_a']:.4f} vs {cmp['mean_b']:.4f} (diff {cmp['diff']:+.4f}, "
-            f"p={cmp['p_value']:.3g}, wins {cmp['wins']}/{cmp['n']} seeds)")
+            f"p={cmp['p_value']:.3g}, wins {cmp['wins']}/{cmp['n']} seeds, detectable "
+            f"{detectable_effect(cmp['diff_std'], cmp['n']):.4f})")
 
 
 def claim_mtphn_setting(study: Study) -> list[dict]:
