@@ -2,7 +2,8 @@
 
 - smoke: minutes for all notebooks on a 2-core CPU (CI runs it); numbers mean little.
 - cpu:   the default of `make study`: the embedded data at a size where the figures mean
-         something, several seeds, about 15 minutes on a 2-core CPU (README: measured).
+         something, several seeds, 15 minutes measured with 3 seeds x 2 epochs everywhere; its headline
+         comparisons (5 seeds, up to 8 epochs) make it longer (`dephn study --plan` estimates).
 
 `DEFAULT_PROFILE` (smoke) is the one default of the command line, the notebooks' parameters
 cell and `Study.open`: the cheapest, so a notebook opened or checked in a fresh checkout runs
