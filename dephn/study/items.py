@@ -265,6 +265,18 @@ def paired_gains(frame: pd.DataFrame, tasks, *, baseline: str = "none", metric: 
     return pd.DataFrame(rows)
 
 
+def gain_table(gains: pd.DataFrame, runs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`paired_gains` for reading: significant (p < 0.05), inconclusive (not significant and
+    smaller than the detectable effect), sorted by data set, model, task and gain; with `runs`,
+    each method's median parameter count."""
+    table = gains.assign(significant=gains["p_value"] < 0.05,
+                         inconclusive=(gains["p_value"] >= 0.05) & (gains["diff"].abs() < gains["detectable"]))
+    if runs is not None and len(runs):
+        params = ok(runs).groupby("label")["parameters"].median().rename("parameters")
+        table = table.merge(params, left_on="method", right_index=True, how="left")
+    return table.sort_values(["dataset", "model", "task", "diff"], ascending=[True, True, True, False])
+
+
 def _step_seconds(runs: pd.DataFrame) -> float:
     if not len(runs) or "train_seconds" not in runs.columns:
         return float("nan")

@@ -45,9 +45,7 @@ plotting.show(fig, interactive=False)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-table = gains.assign(significant=gains["p_value"] < 0.05,
-                     inconclusive=(gains["p_value"] >= 0.05) & (gains["diff"].abs() < gains["detectable"]))
-table = table.sort_values(["dataset", "model", "task", "diff"], ascending=[True, True, True, False])
+table = items.gain_table(gains)
 study.save_table(table.round(5), "balance_gains", title="Gains over plain training, per method",
                  caption="diff = mean paired test-AUC difference, lo/hi = 95% interval, detectable = smallest "
                          "difference the paired test detects with 80% power at this n; ms_per_step = training "

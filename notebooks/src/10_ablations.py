@@ -44,10 +44,7 @@ plotting.show(fig, interactive=False)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-table = gains.assign(significant=gains["p_value"] < 0.05,
-                     inconclusive=(gains["p_value"] >= 0.05) & (gains["diff"].abs() < gains["detectable"]))
-params = results.groupby("label")["parameters"].median().rename("parameters")
-table = table.merge(params, left_on="method", right_index=True, how="left")
+table = items.gain_table(gains, results)
 study.save_table(table.round(5), "ablations", title="Ablations against full DEPHN",
                  caption="diff = mean paired test-AUC difference (ablation − full), lo/hi = 95% interval, "
                          "detectable = smallest difference the paired test detects with 80% power at this n; "
