@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 
 from ..data.synthetic import targets
-from ..experiments.aggregate import detectable_effect, fmt_mean_std, paired_comparison, summarize, t_half_width
+from ..experiments.aggregate import fmt_mean_std, summarize
 from ..train.evaluate import predict
 from ..virtual_gradient import VGSetting, parse_settings
 from .context import Study
+from .gains import gain_table, ok, paired_gains  # noqa: F401  (the notebooks call them through items)
 from .paper import CRITEO_PEARSON
 
 SETTINGS = ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri")   # MT-PHN expert settings (Table I)
@@ -21,10 +22,6 @@ def _model_spec(study: Study, model: str, dataset: str, seed: int, **kw):
     if model == "dephn":
         return study.spec(model, dataset, seed, vg=PAPER_VG, **kw)
     return study.spec(model, dataset, seed, **kw)
-
-
-def ok(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["status"] == "ok"] if len(frame) else frame
 
 
 # -- Table I / Table II ---------------------------------------------------------------------
@@ -241,47 +238,6 @@ def balance_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmo
                           for regime in study.profile.vg_regimes]
                 specs += [study.spec(m, d, seed, train={"balance": method}) for method in study.profile.balance]
     return specs
-
-
-def paired_gains(frame: pd.DataFrame, tasks, *, baseline: str = "none", metric: str = "auc",
-                 split: str = "test", level: float = 0.95) -> pd.DataFrame:
-    """Every label's paired difference against `baseline` (same model, data set and seeds), per
-    task: n, diff, its t-interval, the paired t-test p-value, the smallest difference the test
-    could detect at this n (80% power, two-sided 5%), and the mean seconds per training step."""
-    rows = []
-    runs = ok(frame)
-    for (dataset, model), part in runs.groupby(["dataset", "model"], sort=True):
-        base = part[part["label"] == baseline]
-        for label in [x for x in dict.fromkeys(part["label"]) if x != baseline]:
-            mine = part[part["label"] == label]
-            for task in tasks:
-                col = f"{split}/{task}/{metric}"
-                cmp = paired_comparison(part, col, {"label": label}, {"label": baseline})
-                half = t_half_width(cmp["diff_std"], cmp["n"], level)
-                rows.append({"dataset": dataset, "model": model, "method": label, "task": task, "n": cmp["n"],
-                             "diff": cmp["diff"], "lo": cmp["diff"] - half, "hi": cmp["diff"] + half,
-                             "p_value": cmp["p_value"], "detectable": detectable_effect(cmp["diff_std"], cmp["n"]),
-                             "ms_per_step": 1000 * _step_seconds(mine), "ms_per_step_plain": 1000 * _step_seconds(base)})
-    return pd.DataFrame(rows)
-
-
-def gain_table(gains: pd.DataFrame, runs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """`paired_gains` for reading: significant (p < 0.05), inconclusive (not significant and
-    smaller than the detectable effect), sorted by data set, model, task and gain; with `runs`,
-    each method's median parameter count."""
-    table = gains.assign(significant=gains["p_value"] < 0.05,
-                         inconclusive=(gains["p_value"] >= 0.05) & (gains["diff"].abs() < gains["detectable"]))
-    if runs is not None and len(runs):
-        params = ok(runs).groupby("label")["parameters"].median().rename("parameters")
-        table = table.merge(params, left_on="method", right_index=True, how="left")
-    return table.sort_values(["dataset", "model", "task", "diff"], ascending=[True, True, True, False])
-
-
-def _step_seconds(runs: pd.DataFrame) -> float:
-    if not len(runs) or "train_seconds" not in runs.columns:
-        return float("nan")
-    steps = runs["steps"] if "steps" in runs.columns else None
-    return float((runs["train_seconds"] / steps).mean()) if steps is not None else float("nan")
 
 
 # -- Fig. 6 and gating --------------------------------------------------------------------------
