@@ -14,9 +14,12 @@ SOURCES = sorted((REPO / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
 EXPECTED_FIGURES = {"fig3a_ssg", "fig3b_public_private", "fig4_gamma_functions", "fig5_vg_on_mmoe",
                     "fig5_vg_on_dephn", "fig6_tvg_vs_mg", "gates_over_training", "mapping_contributions",
                     "vg_coefficients", "fig7_confidence", "task_relation", "target_curves", "fig5_vg_on_mmoe_sgd",
-                   "fig5_vg_on_dephn_sgd", "vg_action", "balance_gains", "ablations", "learning_curves"}
+                   "fig5_vg_on_dephn_sgd", "vg_action", "balance_gains", "ablations", "learning_curves",
+                    "confidence_reranking", "confidence_band_means"}
 EXPECTED_TABLES = {"data_summary", "table1", "gamma_values", "fig5_gains", "table2_aliccp",
-                   "table2_wechat", "claims", "vg_action", "balance_gains", "ablations", "convergence"}
+                   "table2_wechat", "claims", "vg_action", "balance_gains", "ablations", "convergence",
+                   "convergence_sweeps", "lr_grid_table1", "lr_grid_gating", "confidence_ceilings",
+                   "confidence_reranking", "confidence_band_means"}
 
 
 def test_every_notebook_has_a_source_and_is_light():

@@ -62,6 +62,7 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
         row["virtual_gradient"] = setting is not None
         row["balance"] = (r.get("train_options") or {}).get("balance", "none")
         row["gate_optimizer"] = (r.get("train_options") or {}).get("gate_optimizer", "adam")
+        row["lr"] = (r.get("train_options") or {}).get("lr")
         row["parameters"] = r.get("parameters")
         row["best_epoch"], row["stopped"], row["steps"] = r.get("best_epoch"), r.get("stopped"), r.get("steps")
         for split in ("valid", "test"):

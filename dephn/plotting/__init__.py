@@ -12,6 +12,7 @@
 | gates, contributions, VG coefficients      | `gate_history`, `gate_heatmap`, `contributions`,
 |                                            | `vg_coefficients`, `vg_action` (does it act?) |
 | VG vs gradient balancing (notebook 09)     | `method_gains` |
+| band of c learnt? (notebook 06)            | `band_means_plot`, `reranking_plot` |
 
 `save_figure` is the one helper that writes figures to disk (HTML + PNG + JSON + index);
 `dephn.plotting.widgets` holds the notebook explorers and `show`.
@@ -21,6 +22,7 @@ from .binning import binned_band
 from .confidence import confidence_plot, task_relation
 from .contributions import contributions
 from .data import label_rates, target_curves
+from .diagnostics import band_means_plot, reranking_plot
 from .gains import method_gains
 from .gammas import gamma_grid, gamma_heatmaps, gamma_point_table
 from .gating import gate_heatmap, gate_history
@@ -34,11 +36,11 @@ from .vgcoef import coefs_by_task, vg_coefficients
 from .widgets import confidence_explorer, gamma_explorer, gate_explorer, show
 
 __all__ = [
-    "activation_ratio", "binned_band", "coefs_by_task", "confidence_explorer", "confidence_plot",
-    "contributions", "curve_stats", "format_table", "gain_frame", "gain_over_baseline",
+    "activation_ratio", "band_means_plot", "binned_band", "coefs_by_task", "confidence_explorer",
+    "confidence_plot", "contributions", "curve_stats", "format_table", "gain_frame", "gain_over_baseline",
     "gamma_explorer", "gamma_grid", "gamma_heatmaps", "gamma_point_table", "gate_explorer",
     "gate_heatmap", "gate_history", "label_rates", "loss_curves", "method_gains", "model_table_figure",
-    "public_share", "read_index",
+    "public_share", "read_index", "reranking_plot",
     "save_figure", "show", "ssg_heatmap", "static_image", "static_png_available", "table_figure",
     "target_curves", "task_relation", "vg_action", "vg_coefficients",
 ]

@@ -74,10 +74,10 @@ def claims_section(claims, figures: list[FigureItem] | None, tables: list[TableI
         c = c if isinstance(c, dict) else {"claim": c}
         verdict = c.get("reproduced")
         rows.append((esc(cell(c.get("claim"))), esc(cell(c.get("paper"))), esc(cell(c.get("this_run"))),
-                     _VERDICT.get(verdict if isinstance(verdict, bool) else None),
+                     _VERDICT.get(verdict if isinstance(verdict, bool) else None), esc(cell(c.get("why", ""))),
                      _evidence_html(c.get("evidence"), fig_names, tab_names)))
-    sec.body = table(("claim", "paper", "this run", "reproduced", "evidence"), rows,
-                     raw_cols=range(5), cls="claims")
+    sec.body = table(("claim", "paper", "this run", "reproduced", "why", "evidence"), rows,
+                     raw_cols=range(6), cls="claims")
     return sec
 
 

@@ -66,9 +66,11 @@ class Study:
                    materialize=materialize)
 
     # -- data ------------------------------------------------------------------------
-    def data_options(self, dataset: str) -> dict:
+    def data_options(self, dataset: str, headline: bool = False) -> dict:
+        """load_dataset options of a data set; `headline` runs read the profile's larger
+        generated Criteo data (`headline_rows`) when it has one."""
         if dataset.startswith("criteo") and self.data_paths.get(dataset) is None:
-            return {"rows": self.profile.rows}
+            return {"rows": (self.profile.headline_rows if headline else None) or self.profile.rows}
         if dataset == "wechat":          # the paper's three WeChat tasks (Table II)
             opts = {"tasks": list(WECHAT_PAPER_TASKS)}
         else:
@@ -89,18 +91,28 @@ class Study:
         target.parent.mkdir(parents=True, exist_ok=True)
         return str(STANDINS[name](target.with_suffix(".csv") if name == "aliccp" else target, rows))
 
-    def dataset(self, name: str) -> EncodedDataset:
-        if name not in self._datasets:
-            self._datasets[name] = load_dataset(name, self.source(name), **self.data_options(name))
-        return self._datasets[name]
+    def dataset(self, name: str, options: dict | None = None, *, headline: bool = False) -> EncodedDataset:
+        """A data set as the study's runs read it: with `options` (a run's data options), else the
+        profile's (`headline`: the headline comparisons' size)."""
+        options = self.data_options(name, headline) if options is None else options
+        key = json.dumps([name, options], sort_keys=True)
+        if key not in self._datasets:
+            self._datasets[key] = load_dataset(name, self.source(name), **options)
+        return self._datasets[key]
+
+    def dataset_of(self, run_id: str) -> EncodedDataset:
+        """The data set a recorded run trained on."""
+        rec = self.store.get(run_id)
+        return self.dataset(rec["dataset"], rec.get("data_options") or {})
 
     # -- runs ------------------------------------------------------------------------
     def spec(self, model: str, dataset: str, seed: int, *, label: str = "", save_model: bool = False,
              vg: VGSetting | None = None, train: dict | None = None, headline: bool = False,
-             **model_options) -> RunSpec:
+             rows: int | None = None, **model_options) -> RunSpec:
         """A run of this study; `label` names it in tables (default: its virtual-gradient setting
         and balancing method); `train` overrides training options (e.g. the gate optimizer);
-        `headline` runs get the profile's headline epoch cap."""
+        `headline` runs get the profile's headline epoch cap, patience and data size; `rows` sets
+        the size of generated Criteo data instead."""
         opts = {**self.profile.model_options, **model_options}
         topts = {**self.profile.train_options(), **(train or {})}
         if headline:
@@ -109,14 +121,17 @@ class Study:
                 topts["epochs"] = self.profile.headline_epochs
         if vg is not None:
             topts["vg"] = vg.label
+        data_options = self.data_options(dataset, headline)
+        if rows and "rows" in data_options and self.data_paths.get(dataset) is None:
+            data_options["rows"] = rows
         return RunSpec(model=model, dataset=dataset, seed=seed, data=self.source(dataset),
                        model_options=opts, train_options=topts,
-                       data_options=self.data_options(dataset), label=label, save_model=save_model)
+                       data_options=data_options, label=label, save_model=save_model)
 
     def run(self, specs: list[RunSpec], *, force: bool = False) -> pd.DataFrame:
         """Run what is not in the results store yet; return these specs' records as a frame."""
         return run_sweep(specs, self.store.root, force=force, quiet=True,
-                         load=lambda s: self.dataset(s.dataset))
+                         load=lambda s: self.dataset(s.dataset, s.data_options))
 
     def record(self, run_id: str) -> dict:
         return self.store.get(run_id)
@@ -124,7 +139,7 @@ class Study:
     def load_model(self, run_id: str):
         """The trained model of a run saved with save_model=True, in eval mode."""
         rec = self.store.get(run_id)
-        model = build_model(rec["model"], self.dataset(rec["dataset"]).feature_spec,
+        model = build_model(rec["model"], self.dataset_of(run_id).feature_spec,
                             ModelConfig.from_dict(rec["model_options"]))
         state = torch.load(self.store.artifacts(run_id) / "model.pt", map_location="cpu", weights_only=True)
         model.load_state_dict(state)

@@ -11,6 +11,7 @@ from ..train.evaluate import predict
 from ..virtual_gradient import VGSetting, parse_settings
 from .context import Study
 from .gains import gain_table, ok, paired_gains  # noqa: F401  (the notebooks call them through items)
+from . import tuning
 from .paper import CRITEO_PEARSON
 
 SETTINGS = ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri")   # MT-PHN expert settings (Table I)
@@ -26,17 +27,25 @@ def _model_spec(study: Study, model: str, dataset: str, seed: int, **kw):
 
 # -- Table I / Table II ---------------------------------------------------------------------
 
-def table1_specs(study: Study) -> list:
-    """A headline comparison: MT-PHN's expert settings against the baselines."""
-    p, specs = study.profile, []
+def table1_makers(study: Study) -> dict:
+    """Table I's configurations, each as `make(seed, train) -> RunSpec` (tuned the same way)."""
+    p, makers = study.profile, {}
     for model in p.table1_models:
-        for seed in p.seeds_for(headline=True):
-            if model == "mtphn":
-                specs += [study.spec("mtphn", p.table1_dataset, seed, label=s, expert_setting=s, headline=True,
-                                     save_model=(s == "D_pub,C&F_pri")) for s in SETTINGS]
-            else:
-                specs.append(_model_spec(study, model, p.table1_dataset, seed, headline=True))
-    return specs
+        if model == "mtphn":
+            for s in SETTINGS:
+                makers[f"mtphn {s}"] = (lambda seed, train, s=s: study.spec(
+                    "mtphn", p.table1_dataset, seed, label=s, expert_setting=s, headline=True, train=train,
+                    save_model=(s == "D_pub,C&F_pri")))
+        else:
+            makers[model] = (lambda seed, train, m=model: _model_spec(   # MMoE's weights: Fig. 7 reads them
+                study, m, p.table1_dataset, seed, headline=True, train=train, save_model=(m == "mmoe")))
+    return makers
+
+
+def table1_specs(study: Study) -> list:
+    """A headline comparison: MT-PHN's expert settings against the baselines, each at the learning
+    rate its grid chose (`tuning`)."""
+    return [s for make in table1_makers(study).values() for s in tuning.tuned(study, make)]
 
 
 def table2_specs(study: Study, datasets=("aliccp", "wechat")) -> list:
@@ -45,12 +54,17 @@ def table2_specs(study: Study, datasets=("aliccp", "wechat")) -> list:
 
 
 def metric_table(frame: pd.DataFrame, tasks, by=("dataset", "model", "label"), digits=4) -> pd.DataFrame:
-    """One row per configuration: per task "mean ± std" of test log loss and AUC over seeds."""
+    """One row per configuration: its parameter count and learning rate, then per task "mean ± std"
+    of test log loss and AUC over seeds."""
     frame = ok(frame)
     metrics = [f"test/{t}/{m}" for t in tasks for m in ("logloss", "auc")]
     s = summarize(frame, list(by), metrics)
     out = s[list(by)].copy()
     out["seeds"] = s[f"{metrics[0]}:n"].astype(int)
+    for col in ("parameters", "lr"):
+        if col in frame.columns:
+            first = frame.groupby(list(by), sort=False)[col].first()
+            out[col] = [first.get(tuple(k) if len(by) > 1 else k[0]) for k in out[list(by)].itertuples(index=False)]
     for m in metrics:
         _, task, k = m.split("/")
         out[f"{task} {k}"] = [fmt_mean_std(a, b, digits) for a, b in zip(s[f"{m}:mean"], s[f"{m}:std"])]
@@ -89,8 +103,8 @@ def activation_parts(study: Study, frame: pd.DataFrame, model="mtphn", label="D_
     runs = ok(frame)
     runs = runs[(runs["model"] == model) & (runs["label"] == label)].sort_values("seed")
     out = []
-    for rid, seed, dataset in runs[["run_id", "seed", "dataset"]].itertuples(index=False):
-        data = study.dataset(dataset)
+    for rid, seed in runs[["run_id", "seed"]].itertuples(index=False):
+        data = study.dataset_of(rid)
         part = data.split(split).head(rows)
         _, _, inter = predict(study.load_model(rid), part, keys=("public_logit/", "private_logit/"))
         for t in data.schema.tasks:
@@ -212,14 +226,15 @@ ABLATIONS = {                                   # label -> what it changes again
 
 def ablation_specs(study: Study, datasets=("criteo-r", "criteo-ur")) -> list:
     """Full DEPHN (paper setting: TVG, raw + sin + cos, matched head, virtual gradient) and each
-    ablation, one change each, on the same seeds."""
-    specs = []
+    ablation, one change each, on the same seeds, at the profile's rate (no variant is tuned: all
+    get the same budget) and data size (`ablation_rows`)."""
+    specs, rows = [], study.profile.ablation_rows
     for d in datasets:
         for seed in study.profile.seeds_for(headline=True):
-            specs.append(study.spec("dephn", d, seed, label=FULL, vg=PAPER_VG, headline=True))
+            specs.append(study.spec("dephn", d, seed, label=FULL, vg=PAPER_VG, headline=True, rows=rows))
             for label, change in ABLATIONS.items():
                 specs.append(study.spec("dephn", d, seed, label=label, vg=change.get("vg", PAPER_VG), headline=True,
-                                        **change.get("model", {})))
+                                        rows=rows, **change.get("model", {})))
     return specs
 
 
@@ -245,14 +260,19 @@ def balance_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmo
 LINEAR_HEAD = "tvg (linear head)"      # the literal eq. 4 head: the only one with per-(k, p) contributions
 
 
+def gating_makers(study: Study, dataset="criteo-ur") -> dict:
+    """Fig. 6's configurations: DEPHN with TVG and with MG gates (matched heads), and TVG with the
+    literal linear public head, whose logit splits into one contribution per expert x mapping."""
+    def make(label, **options):
+        return lambda seed, train: study.spec("dephn", dataset, seed, label=label, save_model=True, vg=PAPER_VG,
+                                              headline=True, train=train, **options)
+    return {"tvg": make("tvg", gate="tvg"), "mg": make("mg", gate="mg"),
+            LINEAR_HEAD: make(LINEAR_HEAD, gate="tvg", public_tower="linear")}
+
+
 def gating_specs(study: Study, dataset="criteo-ur") -> list:
-    """Fig. 6: DEPHN with TVG and with MG gates (matched heads), and TVG with the literal linear
-    public head, whose logit splits into one contribution per expert x mapping."""
-    seeds = study.profile.seeds_for(headline=True)
-    return [study.spec("dephn", dataset, seed, label=gate, gate=gate, save_model=True, vg=PAPER_VG, headline=True)
-            for gate in ("tvg", "mg") for seed in seeds] + \
-        [study.spec("dephn", dataset, seed, label=LINEAR_HEAD, gate="tvg", public_tower="linear", save_model=True,
-                    vg=PAPER_VG, headline=True) for seed in seeds]
+    """Fig. 6 / TVG vs MG, each configuration at the learning rate its grid chose."""
+    return [s for make in gating_makers(study, dataset).values() for s in tuning.tuned(study, make)]
 
 
 def loss_frame(study: Study, frame: pd.DataFrame, by="label") -> pd.DataFrame:
@@ -272,8 +292,7 @@ def gate_histories(study: Study, run_id: str) -> dict[str, np.ndarray]:
 
 def contributions(study: Study, run_id: str, split="test", rows=4096) -> dict[str, np.ndarray]:
     """{task: (B, K, P)} each public expert x mapping's contribution to the task's public logit."""
-    rec = study.record(run_id)
-    data = study.dataset(rec["dataset"])
+    data = study.dataset_of(run_id)
     _, _, inter = predict(study.load_model(run_id), data.split(split).head(rows), keys=("contrib/",))
     return {k.split("/", 1)[1]: v for k, v in inter.items()}
 
@@ -298,11 +317,16 @@ def _runs_with_tasks(study, frame):
 
 # -- Fig. 7: confidence --------------------------------------------------------------------------
 
+def confidence_makers(study: Study, dataset="criteo-ur") -> dict:
+    """The headline comparison MMoE vs DEPHN (Fig. 7): the same runs as Table I's MMoE and Fig. 6's
+    TVG DEPHN."""
+    return {"mmoe": lambda seed, train: study.spec("mmoe", dataset, seed, save_model=True, headline=True, train=train),
+            "dephn": lambda seed, train: study.spec("dephn", dataset, seed, save_model=True, vg=PAPER_VG,
+                                                    headline=True, train=train)}
+
+
 def confidence_specs(study: Study, dataset="criteo-ur") -> list:
-    """The headline comparison MMoE vs DEPHN (Fig. 7)."""
-    return [s for seed in study.profile.seeds_for(headline=True) for s in (
-        study.spec("mmoe", dataset, seed, save_model=True, headline=True),
-        study.spec("dephn", dataset, seed, save_model=True, vg=PAPER_VG, headline=True))]
+    return [s for make in confidence_makers(study, dataset).values() for s in tuning.tuned(study, make)]
 
 
 def activations(study: Study, frame: pd.DataFrame, split="test") -> tuple[np.ndarray, dict]:
@@ -310,8 +334,8 @@ def activations(study: Study, frame: pd.DataFrame, split="test") -> tuple[np.nda
     runs = ok(frame).sort_values(["model", "seed"])
     acts: dict[str, dict[str, list]] = {}
     c_all = None
-    for rid, model, dataset in runs[["run_id", "model", "dataset"]].itertuples(index=False):
-        data = study.dataset(dataset)
+    for rid, model in runs[["run_id", "model"]].itertuples(index=False):
+        data = study.dataset_of(rid)
         part = data.split(split)
         _, logits, _ = predict(study.load_model(rid), part)
         c_all = np.asarray(part.extras["confidence"])
@@ -346,11 +370,12 @@ def data_summary(study: Study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def target_samples(study: Study, split="test") -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """c and the continuous task-2 targets y_r, y_ur on a split (same Criteo source)."""
+def target_samples(study: Study, split="test", headline: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """c and the continuous task-2 targets y_r, y_ur on a split (same Criteo source; `headline`:
+    the headline comparisons' data size)."""
     out, c = {}, None
     for name in SYNTHETIC:
-        part = study.dataset(name).split(split)
+        part = study.dataset(name, headline=headline).split(split)
         c = np.asarray(part.extras["confidence"]) if c is None else c
         out[{"criteo-r": "y_r", "criteo-ur": "y_ur"}[name]] = np.asarray(part.extras["target2"])
         out.setdefault("c_" + name, np.asarray(part.extras["confidence"]))

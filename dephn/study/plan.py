@@ -1,17 +1,20 @@
 """What a profile will run, before it runs: every run of every notebook and an estimated time.
 
-`dephn study --profile P --plan [--json]` lists each run (notebook, model, label, data set,
-seed, rows, maximum epochs, patience, batch size, virtual gradient, balancing method, gate
+`dephn study --profile P --plan [--json]` lists each run (notebook, model, label, head, data set,
+seed, rows, learning rate, maximum epochs, patience, batch size, virtual gradient, balancing method, gate
 optimizer) without training or building any data, marks runs an earlier notebook already
 makes (the results store runs them once), and estimates the time of the rest from measured
 throughputs (`THROUGHPUT`, training rows per second on a 2-core CPU at the cpu profile's
 sizes, and `BALANCE_COST`, a method's time per step relative to plain training; both from a
-full cpu run, see the benchmark notes). The estimate is a planning figure, not a promise.
+full cpu run, see the benchmark notes). Each run is expected to stop `patience` epochs after its
+best, assumed where `BEST_STEPS` steps fall ("est. minutes"); "at most" trains every run to its
+epoch cap. The estimate is a planning figure, not a promise.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from ..models import model_entry
 from . import items
 from .context import Study
 
@@ -34,15 +37,34 @@ RUN_OVERHEAD_S = 1.0
 BALANCE_COST = {"none": 1.0, "uw": 1.1, "dwa": 1.0, "gradnorm": 3.0}   # Jacobian descent: JD_COST
 JD_COST = 3.0
 SPLIT_SHARE = 0.8                      # the training split's share of a data set's rows
+BEST_STEPS = 90                        # steps to the best validation AUC (cpu run: median best epoch 2-5 of
+                                       # 31 steps at the profile's rate); early stopping adds `patience` epochs
 
 
-def _train_rows(study: Study, dataset: str) -> int:
-    rows = study.profile.rows if dataset.startswith("criteo") else (study.profile.real_rows or 50_000)
+def _train_rows(study: Study, spec) -> int:
+    rows = spec.data_options.get("rows") or (study.profile.real_rows or 50_000)
     return int(rows * SPLIT_SHARE)
 
 
+def expected_epochs(train_rows: int, batch_size: int, max_epochs: int, patience: int) -> int:
+    """Epochs a run is expected to train: its best epoch (where `BEST_STEPS` steps fall) plus the
+    `patience` epochs early stopping waits, at most `max_epochs`."""
+    steps_per_epoch = max(1, -(-train_rows // batch_size))
+    best = max(1, round(BEST_STEPS / steps_per_epoch))
+    return min(max_epochs, best + patience)
+
+
+def head(model: str, config) -> str:
+    """The task head a run trains: "mlp (16,)" (hidden sizes) for every multi-task tower, "linear"
+    for DEPHN's literal public head, "-" for single-task models (their DNN is the head)."""
+    fields = model_entry(model).fields
+    if "public_tower" in fields and config.public_tower == "linear":
+        return "linear"
+    return f"mlp {tuple(config.tower_hidden)}" if "tower_hidden" in fields else "-"
+
+
 def estimate_seconds(model: str, train_rows: int, epochs: int, balance: str = "none") -> float:
-    """Seconds of one run that trains all `epochs` (early stopping can only shorten it)."""
+    """Seconds of one run that trains `epochs` epochs."""
     cost = BALANCE_COST.get(balance, JD_COST)
     return RUN_OVERHEAD_S * epochs + train_rows * epochs * cost / THROUGHPUT.get(model, DEFAULT_THROUGHPUT)
 
@@ -57,12 +79,15 @@ def plan(study: Study) -> pd.DataFrame:
                    repr(sorted((k, v) for k, v in tc.to_dict().items() if k != "quiet")))
             again = key in seen
             seen.add(key)
-            n = _train_rows(study, spec.dataset)
+            n = _train_rows(study, spec)
             rows.append({"notebook": notebook, "model": spec.model, "label": spec.table_label,
-                         "dataset": spec.dataset, "seed": spec.seed, "train_rows": n, "max_epochs": tc.epochs,
+                         "head": head(spec.model, spec.model_config()),
+                         "dataset": spec.dataset, "seed": spec.seed, "train_rows": n, "lr": tc.lr, "max_epochs": tc.epochs,
                          "patience": tc.patience, "batch_size": tc.batch_size, "vg": tc.vg, "balance": tc.balance,
                          "gate_optimizer": tc.gate_optimizer, "planned_before": again,
-                         "est_seconds": 0.0 if again else estimate_seconds(spec.model, n, tc.epochs, tc.balance)})
+                         "expected_epochs": (e := expected_epochs(n, tc.batch_size, tc.epochs, tc.patience)),
+                         "est_seconds": 0.0 if again else estimate_seconds(spec.model, n, e, tc.balance),
+                         "max_seconds": 0.0 if again else estimate_seconds(spec.model, n, tc.epochs, tc.balance)})
     return pd.DataFrame(rows)
 
 
@@ -72,4 +97,6 @@ def plan_summary(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"runs": g.size(), "new runs": g["planned_before"].apply(lambda s: int((~s).sum())),
                          "seeds": g["seed"].nunique(), "max epochs": g["max_epochs"].max(),
                          "patience": g["patience"].min(),
-                         "est. minutes": (g["est_seconds"].sum() / 60).round(1)}).reset_index()
+                         "rows": g["train_rows"].max().map(lambda n: f"{round(n / SPLIT_SHARE):,}"),
+                         "est. minutes": (g["est_seconds"].sum() / 60).round(1),
+                         "at most": (g["max_seconds"].sum() / 60).round(1)}).reset_index()

@@ -1,9 +1,10 @@
 """Study profiles: how big every experiment of the study is.
 
 - smoke: minutes for all notebooks on a 2-core CPU (CI runs it); numbers mean little.
-- cpu:   the default of `make study`: the embedded data at a size where the figures mean
-         something, several seeds, 15 minutes measured with 3 seeds x 2 epochs everywhere; its headline
-         comparisons (5 seeds, up to 8 epochs) make it longer (`dephn study --plan` estimates).
+- cpu:   the default of `make study`: under 45 minutes on 2 cores; the headline comparisons at full
+         quality (200k generated rows, 5 seeds, early stopping, one learning-rate grid for every
+         configuration), the sweeps narrowed (fewer γ settings and balancing methods, 3 seeds x 2 epochs).
+- cpu-full: the whole grid at the headline quality, overnight on 2 cores.
 
 `DEFAULT_PROFILE` (smoke) is the one default of the command line, the notebooks' parameters
 cell and `Study.open`: the cheapest, so a notebook opened or checked in a fresh checkout runs
@@ -16,7 +17,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from ..errors import DephnError
-from ..virtual_gradient import ALL_VG
+from ..virtual_gradient import ALL_VG, GAMMAS
 DEFAULT_PROFILE = "smoke"
 
 
@@ -36,6 +37,12 @@ class Profile:
                                                     # DEPHN, TVG vs MG, ablations); None: `seeds`
     headline_epochs: int | None = None     # their epoch cap (None: `epochs`), high enough to converge
     headline_patience: int = 2             # their early stopping: epochs without a validation-AUC gain
+    headline_rows: int | None = None       # rows of the generated Criteo data of the headline comparisons
+                                           # (None: `rows`); real data sets keep their own size
+    ablation_rows: int | None = None       # rows of the ablations' generated data (None: as the headline's)
+    lr_grid: tuple[float, ...] = ()        # dense learning rates every headline configuration is tuned over
+                                           # (embedding rate at the same ratio); empty: no tuning
+    tune_seeds: tuple[int, ...] = (0,)     # the seeds the grid trains on; chosen on validation AUC
     vg: tuple[str, ...] = (ALL_VG,)        # virtual-gradient settings of the RQ2 sweep
     vg_models: tuple[str, ...] = ("mmoe", "dephn")  # models swept over every setting (others: the
                                                     # paper's add_sqrt/pearson and no VG only)
@@ -66,7 +73,7 @@ class Profile:
         bad = sorted(set(changes) - known)
         if bad:
             raise DephnError(f"unknown profile field(s) {bad}; known: {sorted(known)}")
-        for key in ("seeds", "headline_seeds"):
+        for key in ("seeds", "headline_seeds", "tune_seeds"):
             if key in changes and changes[key] is not None:
                 changes[key] = tuple(int(s) for s in changes[key])
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -80,15 +87,28 @@ PROFILES = {
         name="smoke", rows=6_000, seeds=(0, 1), epochs=1, batch_size=512, lr=3e-3, sparse_lr=1e-2,
         vg=("add_sqrt/pearson", "mul_cos/cosine"),
         table1_models=("dnn", "mmoe", "mtphn"), table2_models=("dnn", "mmoe", "mtphn", "dephn"),
-        balance=("upgrad", "uw"), model_options=SMALL_MODELS, real_rows=2_000,
-        description="CI check: tiny data, 1 epoch, 2 seeds, 2 virtual-gradient settings"),
+        balance=("upgrad", "uw"), lr_grid=(3e-3, 1e-2), model_options=SMALL_MODELS, real_rows=2_000,
+        description="CI check: tiny data, 1 epoch, 2 seeds, 2 virtual-gradient settings, a 2-rate grid"),
     "cpu": Profile(
         name="cpu", rows=40_000, seeds=(0, 1, 2), epochs=2, batch_size=1024, lr=3e-3, sparse_lr=1e-2,
-        headline_seeds=(0, 1, 2, 3, 4), headline_epochs=8,
-        vg_models=("mmoe",), model_options=SMALL_MODELS, real_rows=15_000,
-        description="laptop: 40k embedded rows; headline comparisons over 5 seeds, up to 8 epochs with early "
-                    "stopping (patience 2); the sweeps (16 virtual-gradient settings on MMoE, balancing) 3 seeds x "
-                    "2 epochs (narrower, said in the report)"),
+        headline_seeds=(0, 1, 2, 3, 4), headline_epochs=8, headline_rows=200_000, ablation_rows=40_000,
+        lr_grid=(1e-3, 3e-3, 1e-2), tune_seeds=(0,),
+        vg=tuple(f"{g}/pearson" for g in GAMMAS), vg_models=("mmoe",),
+        balance=("upgrad", "mgda", "pcgrad", "uw", "dwa", "gradnorm"),
+        model_options=SMALL_MODELS, real_rows=15_000,
+        description="laptop, under 45 minutes on 2 cores: the headline comparisons (Table I, TVG vs MG, MMoE vs "
+                    "DEPHN) on 200k generated rows, 5 seeds, up to 8 epochs with early stopping (patience 2), every "
+                    "configuration at the learning rate its grid (1e-3, 3e-3, 1e-2 on seed 0) chose; the ablations "
+                    "5 seeds on 40k rows; the sweeps 3 seeds x 2 epochs on 40k rows, narrowed: the 8 γ functions "
+                    "with Pearson only on MMoE, 6 balancing methods (cpu-full runs the whole grid)"),
+    "cpu-full": Profile(
+        name="cpu-full", rows=200_000, seeds=(0, 1, 2, 3, 4), epochs=8, batch_size=1024, lr=3e-3, sparse_lr=1e-2,
+        patience=2, headline_rows=200_000, lr_grid=(1e-3, 3e-3, 1e-2), tune_seeds=(0, 1),
+        vg_models=("mmoe", "dephn"), model_options=SMALL_MODELS, real_rows=50_000,
+        description="overnight on 2 cores: the whole grid at the headline quality: every data set of 200k "
+                    "generated rows, 5 seeds, up to 8 epochs with early stopping (patience 2) for every run, all 16 "
+                    "virtual-gradient settings on MMoE and DEPHN, every balancing method, the ablations on 200k "
+                    "rows, the learning-rate grid on seeds 0 and 1"),
     "paper": Profile(
         name="paper", rows=45_000_000, seeds=(0, 1, 2, 3, 4), epochs=5, batch_size=8192,
         device="auto", table1_dataset="aliccp", model_options={}, real_rows=None,

@@ -19,10 +19,10 @@ MARK = {True: "✓", False: "✗", None: "–"}
 
 
 def claims_markdown(claims: list[dict]) -> str:
-    lines = ["| claim | paper | this run | reproduced |", "|---|---|---|:-:|"]
+    lines = ["| claim | paper | this run | reproduced | why |", "|---|---|---|:-:|---|"]
     for c in claims:
-        cells = [str(c.get(k, "")).replace("|", "\\|") for k in ("claim", "paper", "this_run")]
-        lines.append(f"| {cells[0]} | {cells[1]} | {cells[2]} | {MARK.get(c.get('reproduced'), '–')} |")
+        cells = [str(c.get(k, "")).replace("|", "\\|") for k in ("claim", "paper", "this_run", "why")]
+        lines.append(f"| {cells[0]} | {cells[1]} | {cells[2]} | {MARK.get(c.get('reproduced'), '–')} | {cells[3]} |")
     return "\n".join(lines)
 
 
