@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml constraints-cpu.txt
 	else \
 	  $(BIN)/python -m pip install -q -c constraints-cpu.txt "$(TORCH_SPEC)"; \
 	fi
-	$(BIN)/python -m pip install -q -e ".[test,bench]"
+	$(BIN)/python -m pip install -q -e ".[test,bench,ray]"
 	@touch $@
 
 study: setup

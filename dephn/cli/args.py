@@ -1,5 +1,5 @@
 """What every command shares: the parser class, KEY=VALUE options, seeds, data and training
-flags, threads, and the one default study profile."""
+flags, threads, worker processes, and the one default study profile."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +12,8 @@ from ..errors import DephnError
 from ..study.profiles import DEFAULT_PROFILE, PROFILES
 
 __all__ = ["DEFAULT_PROFILE", "Parser", "add_data_args", "add_profile_arg", "add_threads_arg",
-           "add_train_args", "apply_threads", "data_options", "parse_seeds", "parse_set", "train_options"]
+           "add_train_args", "add_workers_args", "apply_threads", "data_options", "parse_seeds", "parse_set",
+           "train_options", "worker_options"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -66,6 +67,33 @@ def apply_threads(args) -> None:
     if args.threads < 1:
         raise DephnError(f"--threads must be >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
+
+
+# -- workers -------------------------------------------------------------------------------
+
+def add_workers_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("workers")
+    g.add_argument("--workers", type=int, default=None,
+                   help="run the runs over N worker processes (or Ray tasks); --threads is then per worker "
+                        "(default: the cores shared out)")
+    g.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: worker processes on this machine (default); ray: Ray tasks (pip install 'dephn[ray]')")
+    g.add_argument("--ray-address", default=None, help="with --engine ray: the cluster (default: a local Ray instance)")
+
+
+def worker_options(args) -> dict | None:
+    """run_parallel's options, or None to run in this process (no --workers, --engine local)."""
+    if args.workers is None:
+        if args.engine != "local" or args.ray_address:
+            raise DephnError("--engine and --ray-address go with --workers N")
+        return None
+    if args.workers < 1:
+        raise DephnError(f"--workers must be >= 1, got {args.workers}")
+    if args.threads is not None and args.threads < 1:
+        raise DephnError(f"--threads must be >= 1, got {args.threads}")
+    if args.ray_address and args.engine != "ray":
+        raise DephnError("--ray-address needs --engine ray")
+    return {"workers": args.workers, "engine": args.engine, "threads": args.threads, "ray_address": args.ray_address}
 
 
 # -- profile ---------------------------------------------------------------------------------

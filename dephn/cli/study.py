@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from ..study.context import Study
+from ..experiments.parallel import run_parallel
+from ..study.context import DEFAULT_ROOT, Study, open_study
 from ..study.plan import plan, plan_summary
+from ..study.prerun import prerun
+from ..study.profiles import get_profile
 from ..study.runner import run_study
-from .args import add_profile_arg, add_threads_arg, apply_threads, parse_seeds
+from .args import add_profile_arg, add_threads_arg, add_workers_args, apply_threads, parse_seeds, worker_options
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("study", help="run every study notebook (papermill) and write the report",
-                       description="Runs notebooks/NN_*.ipynb in order; resumes from the results store.")
+                       description="Runs notebooks/NN_*.ipynb in order; resumes from the results store. With "
+                                   "--workers N every run the plan lists trains first over N worker processes "
+                                   "(or Ray tasks), then the notebooks execute.")
     add_profile_arg(p)
     p.add_argument("--out", default=None, help="output folder (default outputs/<profile>)")
     p.add_argument("--only", default=None, help="comma-separated notebook number prefixes, e.g. 01,03")
@@ -20,6 +26,7 @@ def add_parser(sub) -> None:
     p.add_argument("--aliccp", default=None, help="Ali-CCP data (file or folder)")
     p.add_argument("--wechat", default=None, help="WeChat-2021 folder (user_action.csv, feed_info.csv)")
     add_threads_arg(p)
+    add_workers_args(p)
     p.add_argument("--no-report", action="store_true")
     p.add_argument("--plan", action="store_true",
                    help="list every run the profile will make and its estimated time; train nothing")
@@ -30,6 +37,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     if args.plan:
         return show_plan(args)
+    workers = worker_options(args)
     apply_threads(args)
     params = {}
     if args.seeds:
@@ -37,8 +45,19 @@ def run(args) -> int:
     for name in ("criteo", "aliccp", "wechat"):
         if getattr(args, name):
             params[f"{name}_path"] = getattr(args, name)
-    run_study(args.profile, args.out, only=args.only.split(",") if args.only else None,
-              parameters=params, report=not args.no_report)
+    only = args.only.split(",") if args.only else None
+    if workers is not None:
+        get_profile(args.profile)
+        out = Path(args.out or DEFAULT_ROOT / args.profile).resolve()
+
+        def opened(materialize: bool) -> Study:     # the study as its notebooks open it
+            study = open_study(args.profile, out, **params)
+            study.materialize = materialize
+            return study
+
+        prerun(opened, lambda specs: run_parallel(specs, out / "results", **workers), only=only)
+        args.out = out
+    run_study(args.profile, args.out, only=only, parameters=params, report=not args.no_report)
     return 0
 
 
@@ -52,11 +71,14 @@ def show_plan(args) -> int:
     total = float(runs["est_seconds"].sum()) / 60
     if args.json:
         print(json.dumps({"profile": study.profile.name, "estimated_minutes": round(total, 1),
+                          "at_most_minutes": round(float(runs["max_seconds"].sum()) / 60, 1),
                           "runs": runs.astype(object).where(runs.notna(), None).to_dict(orient="records"),
                           "summary": summary.to_dict(orient="records")},
                          default=str))
         return 0
+    most = float(runs["max_seconds"].sum()) / 60
     print(f"profile {study.profile.name}: {len(runs)} runs asked for, {int((~runs['planned_before']).sum())} to "
-          f"train, about {total:.0f} minutes on 2 CPU cores (an estimate; early stopping shortens it)")
+          f"train, about {total:.0f} minutes on 2 CPU cores (an estimate with early stopping; at most {most:.0f} "
+          f"if every run hit its epoch cap)")
     print(summary.to_string(index=False))
     return 0

@@ -5,16 +5,19 @@ import sys
 
 from ..errors import DephnError
 from ..experiments.aggregate import fmt_mean_std, summarize
+from ..experiments.parallel import run_parallel
 from ..experiments.store import ResultsStore
 from ..experiments.sweep import expand_grid, run_sweep
 from ..virtual_gradient import parse_settings
-from .args import (add_data_args, add_train_args, apply_threads, data_options, data_path, parse_seeds, parse_set,
-                   train_options)
+from .args import (add_data_args, add_train_args, add_workers_args, apply_threads, data_options, data_path,
+                   parse_seeds, parse_set, train_options, worker_options)
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("sweep", help="run a grid of models x virtual-gradient settings x data sets x seeds",
-                       description="Resumable: finished runs in the results store are skipped.")
+                       description="Resumable: finished runs in the results store are skipped. With --workers N the runs "
+                                   "go to N worker processes (or Ray tasks); each run trains under a lease in "
+                                   "the store, so sweeps sharing a store never train a run twice.")
     p.add_argument("--models", default="mmoe,dephn", help="comma-separated model names")
     p.add_argument("--datasets", default=None, help="comma-separated data set names (default: --dataset)")
     p.add_argument("--seeds", default="0,1,2", help="e.g. 0,1,2 or 0-4")
@@ -22,6 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--balance", default="none", help="comma-separated balancing methods (dephn train --help)")
     add_data_args(p)
     add_train_args(p)
+    add_workers_args(p)
     p.add_argument("--out", default="runs/sweep", help="results folder")
     p.add_argument("--force", action="store_true", help="rerun finished runs")
     p.add_argument("--quiet", action="store_true")
@@ -35,7 +39,9 @@ def add_parser(sub) -> None:
 
 
 def run_sweep_cmd(args) -> int:
-    apply_threads(args)
+    workers = worker_options(args)
+    if workers is None:
+        apply_threads(args)
     datasets = (args.datasets or args.dataset).split(",")
     path = data_path(args)
     specs = expand_grid(args.models.split(","), datasets, parse_seeds(args.seeds),
@@ -46,7 +52,10 @@ def run_sweep_cmd(args) -> int:
     for s in specs:
         s.check()                            # validate all before the first run
     print(f"sweep: {len(specs)} runs into {args.out}", file=sys.stderr)
-    run_sweep(specs, args.out, force=args.force, quiet=args.quiet)
+    if workers is None:
+        run_sweep(specs, args.out, force=args.force, quiet=args.quiet)
+    else:
+        run_parallel(specs, args.out, force=args.force, **workers)
     return 0
 
 

@@ -1,7 +1,9 @@
 """A grid of runs (models x virtual-gradient settings x data sets x seeds) that resumes.
 
 Every finished run is in the results store; running the same sweep again skips those
-(`force=True` reruns them). Killing a sweep loses at most the run in progress.
+(`force=True` reruns them). Killing a sweep loses at most the run in progress. Each run trains
+under its lease (`claim`), so sweeps sharing a store never train one run twice at once;
+`parallel.run_parallel` runs the same specs over worker processes or a Ray cluster.
 """
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ import pandas as pd
 
 from ..data.datasets import load_dataset
 from ..models import model_entry
-from ..train.loop import TrainingDiverged
 from ..virtual_gradient import VGSetting
-from .runs import RunSpec, execute
+from .claim import run_claimed
+from .runs import RunSpec
 from .store import ResultsStore
 
 
@@ -61,9 +63,10 @@ def _dedupe(specs):
 
 
 def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: bool = False,
-              load=None, log=None) -> pd.DataFrame:
-    """Run every spec not already in the store under `out_dir`; return the store's frame
-    restricted to these specs. `load(spec) -> EncodedDataset` defaults to `load_dataset`."""
+              load=None, log=None, poll: float = 2.0) -> pd.DataFrame:
+    """Run every spec not already in the store under `out_dir`, one after the other in this
+    process; return the store's frame restricted to these specs. `load(spec) -> EncodedDataset`
+    defaults to `load_dataset`. A run another worker holds the lease of (`lease`) is waited for."""
     store = ResultsStore(out_dir)
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     cache: dict[str, object] = {}
@@ -77,28 +80,36 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
                 cache[key] = load(spec)
         return cache[key]
 
-    ids, labels, done, ran, failed = [], {}, 0, 0, 0
+    ids, labels, counts = [], {}, {"ran": 0, "done": 0, "diverged": 0}
     t0 = time.perf_counter()
     for i, spec in enumerate(specs, 1):
-        data = data_for(spec)
-        rid = spec.run_id(data.fingerprint)
-        ids.append(rid)
-        labels[rid] = spec.table_label
-        if store.has(rid) and not force and (not spec.save_model or store.has_model(rid)):
-            done += 1
-            continue
         if quiet:
-            spec = RunSpec(**{**spec.__dict__, "train_options": {**spec.train_options, "quiet": True}})
-        try:
-            rec = execute(spec, data, store, desc=f"[{i}/{len(specs)}] {spec.model} {spec.table_label} s{spec.seed}")
-            ran += 1
-            aucs = " ".join(f"{t}={m['auc']:.4f}" for t, m in rec["metrics"]["test"].items())
-            log(f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.table_label} seed={spec.seed}: "
-                f"test auc {aucs} ({rec['timing']['wall_seconds']:.1f}s)")
-        except TrainingDiverged as e:
-            failed += 1
-            log(f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.table_label} seed={spec.seed}: {e}")
-    log(f"sweep: {ran} ran, {done} already done, {failed} diverged, {time.perf_counter() - t0:.1f}s")
+            spec = quieted(spec)
+        tag = f"[{i}/{len(specs)}] {spec.dataset} {spec.model} {spec.table_label} seed={spec.seed}"
+        out = run_claimed(spec, data_for(spec), store, force=force,
+                          desc=f"[{i}/{len(specs)}] {spec.model} {spec.table_label} s{spec.seed}")
+        if out.status == "busy":
+            log(f"{tag}: another worker trains it; waiting")
+        while out.status == "busy":
+            time.sleep(poll)
+            out = run_claimed(spec, data_for(spec), store, force=False)
+        ids.append(out.run_id)
+        labels[out.run_id] = spec.table_label
+        counts[out.status] += 1
+        if out.status != "done":
+            log(f"{tag}: {out.summary} ({out.seconds:.1f}s)")
+    log(f"sweep: {counts['ran']} ran, {counts['done']} already done, {counts['diverged']} diverged, "
+        f"{time.perf_counter() - t0:.1f}s")
+    return sweep_frame(store, ids, labels)
+
+
+def quieted(spec: RunSpec) -> RunSpec:
+    """The spec without progress bars (`quiet` is not part of the run id)."""
+    return RunSpec(**{**spec.__dict__, "train_options": {**spec.train_options, "quiet": True}})
+
+
+def sweep_frame(store: ResultsStore, ids: Sequence[str], labels: dict[str, str]) -> pd.DataFrame:
+    """The store's records of `ids`, labelled as this sweep names them."""
     frame = store.frame()
     if frame.empty:
         return frame
@@ -107,4 +118,3 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
     # not as whichever item ran it first
     frame["label"] = frame["run_id"].map(labels)
     return frame
-

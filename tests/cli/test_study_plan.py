@@ -26,3 +26,29 @@ def test_plan_text_and_seed_override(capsys):
     assert main(["study", "--profile", "cpu", "--plan", "--seeds", "0-4"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("profile cpu:") and "09_balancing" in text and "est. minutes" in text
+
+
+HEADLINE = ("02_parallel_experts", "05_gating", "06_confidence")
+
+
+def test_cpu_plan_headline_comparisons_are_fair_converged_and_powered(capsys):
+    """What `dephn study --profile cpu --plan --json` promises of the headline comparisons: 5 seeds,
+    early stopping with patience >= 2, 200k generated rows, every configuration tuned on the same
+    learning-rate grid, and DEPHN / MT-PHN with the baselines' head beside the named linear variant."""
+    assert main(["study", "--profile", "cpu", "--plan", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    runs = [r for r in plan["runs"] if r["notebook"] in HEADLINE]
+    compared = [r for r in runs if "[lr grid]" not in r["label"]]
+    assert {r["seed"] for r in compared} == {0, 1, 2, 3, 4}
+    assert min(r["patience"] for r in runs) >= 2 and min(r["max_epochs"] for r in runs) >= 8
+    assert {r["train_rows"] for r in runs} == {160_000}
+    grid = [r for r in runs if "[lr grid]" in r["label"]]
+    per_config = {}
+    for r in grid:
+        per_config.setdefault((r["notebook"], r["model"], r["label"]), set()).add(r["lr"])
+    assert per_config and all(lrs == {1e-3, 3e-3, 1e-2} for lrs in per_config.values())   # one budget for all
+    tables = {r["head"] for r in compared if r["notebook"] == "02_parallel_experts" and r["model"] != "dnn"}
+    heads = {(r["model"], r["head"]) for r in compared if r["model"] in ("mmoe", "mtphn", "dephn")}
+    assert {("mmoe", "mlp (16,)"), ("mtphn", "mlp (16,)"), ("dephn", "mlp (16,)"), ("dephn", "linear")} <= heads
+    assert "mlp (16,)" in tables
+    assert plan["estimated_minutes"] <= plan["at_most_minutes"]

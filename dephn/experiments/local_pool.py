@@ -1,0 +1,63 @@
+"""Runs over N local worker processes: a `ProcessPoolExecutor` with the forkserver start method
+(spawn where there is none), each worker with its own torch thread count.
+
+A worker that dies (killed, out of memory) breaks the pool: every run not finished by then
+comes back `Lost`, the pool is shut down, and the next `run` call starts a fresh one, so the
+caller resubmits what has no record.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Iterator
+
+from .claim import Lost
+from .lease import STALE_AFTER_S
+from .workers import init_worker, work
+
+
+def _context():
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":            # workers fork from a server that imported torch once
+        ctx.set_forkserver_preload(["dephn.experiments.workers"])
+    return ctx
+
+
+class LocalEngine:
+    def __init__(self, workers: int, threads: int, stale_after: float = STALE_AFTER_S):
+        self.workers, self.threads, self.stale_after = workers, threads, stale_after
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _ensure(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=init_worker,
+                                             initargs=(self.threads,))
+        return self._pool
+
+    def run(self, calls, store_root: str, force) -> Iterator[tuple[object, object]]:
+        """(key, Outcome or Lost) for each (key, spec) of `calls`, as they finish; `force(key)`."""
+        pool, broken = self._ensure(), False
+        futures = {}
+        for key, spec in calls:
+            try:
+                futures[pool.submit(work, spec, store_root, force(key), self.stale_after)] = key
+            except BrokenProcessPool as e:
+                broken = True
+                yield key, Lost(str(e))
+        try:
+            for f in as_completed(futures):
+                try:
+                    yield futures[f], f.result()
+                except BrokenProcessPool as e:
+                    broken = True
+                    yield futures[f], Lost(str(e) or "a worker process died")
+        finally:
+            if broken:
+                self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,46 @@
+"""What a worker process (or a Ray task) does: torch threads once, data sets once per process,
+then one run under its lease (`claim.run_claimed`) into the shared results store."""
+from __future__ import annotations
+
+import os
+
+import torch
+
+from ..data.datasets import load_dataset
+from ..data.encoded import EncodedDataset
+from .claim import Outcome, run_claimed
+from .lease import STALE_AFTER_S
+from .runs import RunSpec
+from .store import ResultsStore
+from .sweep import quieted
+
+_DATA: dict[str, EncodedDataset] = {}     # this process's data sets, by RunSpec.data_key
+
+
+def default_threads(workers: int) -> int:
+    """Torch threads per worker: the cores this process may use, shared out, at least 1."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // max(1, workers))
+
+
+def init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def dataset_for(spec: RunSpec) -> EncodedDataset:
+    key = spec.data_key()
+    if key not in _DATA:
+        _DATA[key] = load_dataset(spec.dataset, spec.data, **spec.data_options)
+    return _DATA[key]
+
+
+def work(spec: RunSpec, store_root: str, force: bool = False, stale_after: float = STALE_AFTER_S) -> Outcome:
+    """One spec in a worker: quiet (several workers share one terminal), into the store at `store_root`."""
+    spec = quieted(spec)
+    return run_claimed(spec, dataset_for(spec), ResultsStore(store_root), force=force, stale_after=stale_after)
+
+
+def ray_work(spec: RunSpec, store_root: str, force: bool, stale_after: float, threads: int) -> Outcome:
+    """`work` as a Ray task (Ray reuses its worker processes, so threads are set on every call)."""
+    init_worker(threads)
+    return work(spec, store_root, force, stale_after)
