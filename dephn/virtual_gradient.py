@@ -127,12 +127,21 @@ def correlation(a: Tensor, b: Tensor, kind: str) -> Tensor:
 
 
 class _ScaleGrad(torch.autograd.Function):
-    """Identity forward; backward multiplies the incoming gradient by a fixed coefficient."""
+    """Identity forward; backward multiplies the incoming gradient by a fixed coefficient.
+
+    Written in the `setup_context` form with a generated vmap rule, so that it also runs under
+    `torch.func.vmap` (several copies of a model trained as one, `dephn.train.multicopy`).
+    """
+
+    generate_vmap_rule = True
 
     @staticmethod
-    def forward(ctx, t: Tensor, coef: Tensor) -> Tensor:
-        ctx.save_for_backward(coef)
+    def forward(t: Tensor, coef: Tensor) -> Tensor:
         return t.clone()  # a new tensor with t's exact bits (no arithmetic: bit-identical)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        ctx.save_for_backward(inputs[1])
 
     @staticmethod
     def backward(ctx, grad: Tensor):

@@ -92,6 +92,15 @@ class RunSpec:
         return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
 
 
+def finished(result: FitResult, recorder: Recorder, **timing) -> dict:
+    """What a finished run adds to its record: metrics, best epoch, how it stopped, timings."""
+    return dict(status="ok", device=result.device, precision=result.precision,
+                metrics={"valid": result.valid, "test": result.test},
+                best_epoch=result.best_epoch, epochs_run=result.epochs_run, steps=result.steps,
+                stopped=result.stopped, vg_summary=vg_summary(recorder),
+                timing={"train_seconds": result.train_seconds, "samples_per_s": result.samples_per_s, **timing})
+
+
 def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = None, *,
             dist_ctx: DistContext | None = None, desc: str | None = None) -> dict:
     """Train and evaluate; returns the run record (and writes it and its artefacts to `store`)."""
@@ -122,14 +131,7 @@ def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = No
             recorder.save(store.artifacts(run_id))
             store.put(record)
         raise
-    record.update(
-        status="ok", device=result.device, precision=result.precision,
-        metrics={"valid": result.valid, "test": result.test},
-        best_epoch=result.best_epoch, epochs_run=result.epochs_run, steps=result.steps,
-        stopped=result.stopped, vg_summary=vg_summary(recorder),
-        timing={"train_seconds": result.train_seconds, "samples_per_s": result.samples_per_s,
-                "wall_seconds": time.perf_counter() - t0},
-    )
+    record.update(finished(result, recorder, wall_seconds=time.perf_counter() - t0))
     if store is not None and ctx.is_main:
         art = store.artifacts(run_id)
         recorder.save(art)

@@ -26,6 +26,11 @@ def make_optimizers(model: nn.Module, cfg: TrainConfig, extra: list[nn.Parameter
     gates = gate_parameters(model) if apart else []
     skip = {id(p) for p in sparse} | {id(p) for p in gates}
     dense = [p for p in model.parameters() if id(p) not in skip and p.requires_grad] + list(extra)
+    return optimizers_for(dense, gates, sparse, cfg)
+
+
+def optimizers_for(dense: list, gates: list, sparse: list, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
+    """Adam over `dense`, the gates' optimizer over `gates`, RowAdam over the embedding tables."""
     opts = []
     if dense:
         opts.append(torch.optim.Adam(dense, lr=cfg.lr, weight_decay=cfg.weight_decay))
