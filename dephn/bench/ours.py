@@ -12,6 +12,7 @@ from ..data.encoded import EncodedDataset
 from ..models import build_model
 from ..train.loop import fit
 from ..train.seed import set_seed
+from .compiled import compile_model
 from .flops import training_step_gflop
 from .measure import EpochTime, Measurement, auc_by_task, peak_gpu_mib
 from .plan import BenchConfig, Entry, model_config
@@ -29,6 +30,11 @@ def train_ours(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurem
     model = build_model(entry.model, data.feature_spec, model_config(entry))
     tcfg = cfg.train_config(entry.vg)
     gflop = training_step_gflop(model, data.train, data.feature_spec.tasks, tcfg.batch_size, vg=entry.vg)
+    notes = ["dephn.train.fit: Adam (dense) + RowAdam (SparseAdam's rule; fused embedding table), lr "
+             f"{tcfg.lr:g}; data resident on the device"]
+    if entry.compile:       # after counting: the count is of the eager model's arithmetic
+        notes.append("torch.compile (default mode) on " + ", ".join(compile_model(model)) +
+                     "; compilation falls in the first epoch")
     result = fit(model, data, tcfg, generator=generator, desc=entry.name)
     rows = result.history
     epochs = cumulative_to_epochs([r["seconds"] for r in rows], len(data.train), tcfg.batch_size)
@@ -37,7 +43,5 @@ def train_ours(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurem
         test_auc=auc_by_task(result.test), valid_auc=auc_by_task(result.valid),
         selected_epoch=result.best_epoch, device=result.device, precision=result.precision,
         parameters=sum(p.numel() for p in model.parameters()), peak_gpu_mib=peak_gpu_mib(result.device),
-        gflop_per_step=gflop,
-        notes=["dephn.train.fit: Adam (dense) + RowAdam (SparseAdam's rule; fused embedding table), lr "
-               f"{tcfg.lr:g}; data resident on the device"],
+        gflop_per_step=gflop, notes=notes,
     )

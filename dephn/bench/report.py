@@ -2,7 +2,8 @@
 
 Targets (from the project's issue):
 - DEPHN's virtual gradient costs at most 10% step time (dephn+vg / dephn <= 1.10);
-- DEPHN (with the virtual gradient, the paper's model) steps in under 3x MMoE's time;
+- DEPHN (with the virtual gradient, the paper's model) steps in under 3x MMoE's time, and at
+  most in the ratio of their counted matrix-product work (as fast per FLOP as MMoE);
 - our MMoE trains at >= 2x torch-rechub's and >= 1x DeepCTR-Torch's MMoE rows/s;
 - our MMoE's test AUC is no worse than the best peer's minus 0.002, on every task.
 """
@@ -108,6 +109,19 @@ def _ratio_check(summaries: dict[str, Summary], num: str, den: str, attr: str, w
     return Check(label, value, target, bool(ok(value)), detail)
 
 
+def work_check(summaries: dict[str, Summary], num: str, den: str) -> Check:
+    """`num` / `den` step time against their counted work ratio (GFLOP per step): at or below it,
+    `num` runs its arithmetic at least as fast per FLOP as `den`."""
+    label = f"{num} / {den} step time vs work"
+    missing = [n for n in (num, den) if n not in summaries or not summaries[n].gflop_per_step]
+    if missing:
+        return Check(label, None, "<= GFLOP ratio", None, "not measured: " + ", ".join(missing))
+    a, b = summaries[num], summaries[den]
+    value, work = a.step_ms / b.step_ms, a.gflop_per_step / b.gflop_per_step
+    return Check(label, value, f"<= {work:.2f} (GFLOP ratio)", bool(value <= work),
+                 f"{a.step_ms:.1f} / {b.step_ms:.1f} ms; {a.gflop_per_step:.2f} / {b.gflop_per_step:.2f} GFLOP")
+
+
 def auc_check(ours: Summary | None, peers: list[Summary]) -> Check:
     """ours - best peer, per task; the check holds when every task is within the tolerance."""
     label, target = "mmoe test AUC - best peer's", f">= -{AUC_TOLERANCE}"
@@ -129,6 +143,9 @@ def checks(summaries: dict[str, Summary]) -> list[Check]:
                      f"<= {VG_OVERHEAD_MAX:.2f}", lambda v: v <= VG_OVERHEAD_MAX),
         _ratio_check(summaries, "dephn+vg", "mmoe", "step_ms", "step time",
                      f"< {DEPHN_OVER_MMOE_MAX:g}", lambda v: v < DEPHN_OVER_MMOE_MAX),
+        work_check(summaries, "dephn+vg", "mmoe"),
+        *([work_check(summaries, "dephn+vg+compile", "mmoe+compile")]
+          if {"dephn+vg+compile", "mmoe+compile"} <= set(summaries) else []),
         _ratio_check(summaries, "mmoe", "rechub-mmoe", "rows_per_s", "rows/s",
                      f">= {OVER_RECHUB_MIN:g}", lambda v: v >= OVER_RECHUB_MIN),
         _ratio_check(summaries, "mmoe", "deepctr-mmoe", "rows_per_s", "rows/s",

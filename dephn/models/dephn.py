@@ -143,9 +143,11 @@ class DEPHN(nn.Module):
             for t, name in enumerate(self.tasks):
                 inter[f"contrib/{name}"] = contrib[:, t]                # (B, K, P)
         else:
+            # unbind, not gated[:, t]: the backward then stacks the tasks' gradients into one
+            # buffer instead of zero-filling a (B, T, K, P, h) one per task and adding them
             gated = g_b.unsqueeze(-1) * mapped.unsqueeze(1)             # (B, T, K, P, h)
-            public = torch.cat([tower(gated[:, t].flatten(1))
-                                for t, tower in enumerate(self.public_towers)], dim=1)  # (B, T)
+            public = torch.cat([tower(z.flatten(1)) for z, tower in
+                                zip(gated.unbind(1), self.public_towers)], dim=1)  # (B, T)
         private = self.private_head(phl.private.flatten(2))             # (B, T)
 
         probs = None

@@ -168,3 +168,15 @@ def test_work_note_sets_the_work_ratio_beside_the_time_ratio():
     assert "`dephn+vg` 25 GFLOP/s, `mmoe` 20 GFLOP/s" in note
     assert note in render_section(_context(), list(s.values()), checks(s))
     assert "| 5.00 |" in results_table(list(s.values()), ["a", "b"])
+
+
+def test_work_check_compares_the_time_ratio_with_the_gflop_ratio():
+    from dephn.bench.report import work_check
+    s = summaries(**{"mmoe": [1.0], "dephn+vg": [4.0]})
+    s["mmoe"].gflop_per_step, s["dephn+vg"].gflop_per_step = 1.0, 4.7
+    c = work_check(s, "dephn+vg", "mmoe")
+    assert c.value == pytest.approx(4.0) and c.passed and "4.70" in c.target
+    s["dephn+vg"].gflop_per_step = 3.5                       # 4x the time for 3.5x the work
+    assert work_check(s, "dephn+vg", "mmoe").verdict == "FAIL"
+    assert work_check(summaries(**{"mmoe": [1.0]}), "dephn+vg", "mmoe").verdict == "n/a"
+    assert "dephn+vg+compile / mmoe+compile step time vs work" not in {c.label for c in checks(s)}

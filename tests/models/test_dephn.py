@@ -232,3 +232,23 @@ def test_default_public_head_matches_the_baselines_towers():
     assert hidden == [m.out_features for m in mmoe.towers[0].modules() if isinstance(m, torch.nn.Linear)] == [6, 1]
     assert not hasattr(build_model("dephn", spec, ModelConfig(**{**cfg.to_dict(), "public_tower": "linear"})),
                        "public_towers")
+
+
+def test_mlp_public_tower_reads_each_tasks_gated_mappings():
+    """public_t = tower_t(flatten(G^t * f_p(e_k))), computed here by hand, forward and backward."""
+    model, batch = _model(2, public_tower="mlp", mappings=("raw", "sin"))
+    with torch.no_grad():
+        model.gate.raw.uniform_(-1, 1)                                  # tasks' gates differ
+    out = model(batch.sparse, batch.dense)
+    experts = out.intermediates["experts"]                              # (B, K, h)
+    mapped = torch.stack([experts, torch.sin(experts)], dim=2)          # (B, K, P, h)
+    total = 0
+    for t, (name, tower) in enumerate(zip(out.logits, model.public_towers)):
+        gates = out.intermediates[f"gates/{name}"]                      # (K, P)
+        expected = tower((gates.unsqueeze(-1) * mapped).flatten(1)).squeeze(-1)
+        assert torch.equal(out.intermediates[f"public_logit/{name}"], expected)
+        total = total + (t + 1) * expected.sum()
+    g_model = torch.autograd.grad(sum((t + 1) * out.intermediates[f"public_logit/{n}"].sum()
+                                      for t, n in enumerate(out.logits)), model.gate.raw, retain_graph=True)[0]
+    g_hand = torch.autograd.grad(total, model.gate.raw)[0]
+    torch.testing.assert_close(g_model, g_hand)
