@@ -4,6 +4,7 @@
 # A virtual environment that is already active is used as it is; otherwise ./.venv is created.
 PYTHON ?= python3
 PROFILE ?= cpu
+WORKERS ?= 2          # worker processes of the study's runs (1 torch thread each on 2 cores)
 ifdef VIRTUAL_ENV
 BIN := $(VIRTUAL_ENV)/bin
 else
@@ -30,7 +31,7 @@ $(STAMP): pyproject.toml constraints-cpu.txt
 	@touch $@
 
 study: setup
-	$(BIN)/dephn study --profile $(PROFILE)
+	$(BIN)/dephn study --profile $(PROFILE) --workers $(WORKERS)
 
 # the suite, then the study notebooks checked by nbval exactly as a user runs them (smoke profile,
 # the notebooks' default, written to outputs/smoke)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from ..experiments.parallel import run_parallel
@@ -55,9 +56,14 @@ def run(args) -> int:
             study.materialize = materialize
             return study
 
-        prerun(opened, lambda specs: run_parallel(specs, out / "results", **workers), only=only)
+        t0 = time.perf_counter()
+        runs = prerun(opened, lambda specs: run_parallel(specs, out / "results", **workers), only=only)
+        done = {"runs": runs, "seconds": round(time.perf_counter() - t0, 1),
+                **{k: v for k, v in workers.items() if isinstance(v, (int, str))}}
         args.out = out
-    run_study(args.profile, args.out, only=only, parameters=params, report=not args.no_report)
+    else:
+        done = None
+    run_study(args.profile, args.out, only=only, parameters=params, report=not args.no_report, prerun=done)
     return 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 KEY_FIGURES = ("fig4_gamma_functions", "fig5_vg_on_mmoe", "fig5_vg_on_mmoe_sgd", "vg_action", "balance_gains",
                "fig6_tvg_vs_mg", "fig7_confidence", "ablations", "learning_curves",
-               "fig3a_ssg", "fig3b_public_private")
+               "fig3a_ssg", "fig3b_public_private", "confidence_reranking", "confidence_band_means")
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 MARK = {True: "✓", False: "✗", None: "–"}
 
@@ -44,8 +44,10 @@ def main(argv=None) -> int:
         head, rest = text.split(START, 1)
         _, tail = rest.split(END, 1)
         meta = json.loads((args.study_out / "study.json").read_text())
-        note = (f"\n_From `dephn study --profile {meta.get('profile')}` "
-                f"(code {meta.get('code_version')}, {meta.get('seconds', '?')} s)._\n\n")
+        pre = meta.get("prerun") or {}
+        how = (f"{meta.get('total_seconds')} s: {pre['runs']} runs over {pre.get('workers', '?')} workers in "
+               f"{pre['seconds']} s, then the notebooks in {meta.get('seconds')} s") if pre else f"{meta.get('seconds', '?')} s"
+        note = f"\n_From `dephn study --profile {meta.get('profile')}` (code {meta.get('code_version')}, {how})._\n\n"
         args.readme.write_text(head + START + note + claims_markdown(claims) + "\n" + END + tail)
         print(f"{args.readme}: claims table updated")
     return 0

@@ -39,7 +39,11 @@ def study_notebooks(directory: Path = NOTEBOOK_DIR, only: list[str] | None = Non
 
 
 def run_study(profile: str, out: str | Path | None = None, *, only: list[str] | None = None,
-              parameters: dict | None = None, report: bool = True, log=None) -> Path:
+              parameters: dict | None = None, report: bool = True, prerun: dict | None = None,
+              log=None) -> Path:
+    """Execute the notebooks, record the run in study.json and write the report. `prerun`
+    describes the runs trained before the notebooks (`dephn study --workers`: runs, rounds,
+    seconds, workers, engine); study.json's `total_seconds` counts them too."""
     get_profile(profile)                       # validate before anything runs
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     out = Path(out or DEFAULT_ROOT / profile).resolve()
@@ -51,6 +55,7 @@ def run_study(profile: str, out: str | Path | None = None, *, only: list[str] | 
                 packages=package_versions(),
                 started=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     meta.setdefault("notebooks", {})
+    meta["prerun"] = prerun
     params = {"profile": profile, "out_dir": str(out), "interactive": False, **(parameters or {})}
     t_all = time.perf_counter()
     for i, nb in enumerate(nbs, 1):
@@ -73,6 +78,7 @@ def run_study(profile: str, out: str | Path | None = None, *, only: list[str] | 
         log(f"[{i}/{len(nbs)}] {nb.name}: ok ({dt:.0f}s)")
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     meta["seconds"] = round(time.perf_counter() - t_all, 1)
+    meta["total_seconds"] = round(meta["seconds"] + (prerun or {}).get("seconds", 0.0), 1)
     meta["data_fingerprints"] = _fingerprints(out)
     _write_json(meta_path, meta)
     if report:

@@ -43,7 +43,8 @@ def grid_specs(study: Study, make: Maker) -> list[RunSpec]:
 
 def choose(frame: pd.DataFrame) -> tuple[float, pd.DataFrame]:
     """The rate with the highest validation AUC (mean over tasks, then over seeds; a tie goes to
-    the smaller rate) and the grid's table: one row per rate."""
+    the smaller rate) and the grid's table: one row per rate, the chosen one marked, and marked
+    `at grid edge` when it is the grid's smallest or largest rate."""
     runs = ok(frame)
     if runs.empty:
         raise ValueError("no finished tuning run to choose a learning rate from")
@@ -53,6 +54,8 @@ def choose(frame: pd.DataFrame) -> tuple[float, pd.DataFrame]:
              .rename(columns={"mean": "valid AUC", "count": "seeds"}))
     best = table.loc[table["valid AUC"].idxmax(), "lr"]
     table["chosen"] = table["lr"] == best
+    # a choice at the end of the grid may have a better rate beyond it: say so rather than hide it
+    table["at grid edge"] = table["chosen"] & (len(table) > 1) & table["lr"].isin([table["lr"].min(), table["lr"].max()])
     return float(best), table
 
 
@@ -75,14 +78,14 @@ def grid_table(study: Study, makers: dict[str, Maker]) -> pd.DataFrame:
     """Per configuration (the keys of `makers`) and grid rate: validation AUC over the tuning
     seeds and which rate was chosen. Empty without a grid."""
     if not study.profile.lr_grid:
-        return pd.DataFrame(columns=["configuration", "lr", "valid AUC", "seeds", "chosen"])
+        return pd.DataFrame(columns=["configuration", "lr", "valid AUC", "seeds", "chosen", "at grid edge"])
     parts = []
     for name, make in makers.items():
         grid = grid_specs(study, make)
         _, table = choose(study.run(grid))
         parts.append(table.assign(configuration=name))
     out = pd.concat(parts, ignore_index=True)
-    return out[["configuration", "lr", "valid AUC", "seeds", "chosen"]]
+    return out[["configuration", "lr", "valid AUC", "seeds", "chosen", "at grid edge"]]
 
 
 def _relabel(spec: RunSpec, tag: str) -> RunSpec:

@@ -29,3 +29,21 @@ def test_inconclusive_says_what_the_test_could_detect_against_the_paper():
 def test_the_readme_table_carries_the_reason():
     md = claims_markdown([{"claim": "a", "paper": "b", "this_run": "c", "reproduced": None, "why": "inconclusive: x"}])
     assert md.splitlines()[0].endswith("| why |") and md.splitlines()[-1].endswith("| – | inconclusive: x |")
+
+
+def test_the_readme_note_counts_the_pre_run_in_the_study_time(tmp_path):
+    import json
+
+    from dephn.study.readme_figures import END, START, main
+    out = tmp_path / "cpu"
+    out.mkdir()
+    (out / "claims.json").write_text(json.dumps([{"claim": "a", "paper": "b", "this_run": "c", "reproduced": True}]))
+    (out / "study.json").write_text(json.dumps({"profile": "cpu", "code_version": "v", "seconds": 80.0,
+                                                "total_seconds": 2000.0,
+                                                "prerun": {"runs": 441, "seconds": 1920.0, "workers": 2}}))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"head\n{START}\nold\n{END}\ntail\n")
+    assert main([str(out), str(tmp_path / "figs"), "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert "2000.0 s: 441 runs over 2 workers in 1920.0 s, then the notebooks in 80.0 s" in text
+    assert "old" not in text and text.startswith("head") and text.rstrip().endswith("tail")

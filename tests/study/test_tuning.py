@@ -25,6 +25,12 @@ def test_choice_is_the_best_mean_validation_auc_over_tasks_and_seeds():
     assert lr == 3e-3
     assert table.set_index("lr").loc[3e-3, "valid AUC"] == pytest.approx(0.755)
     assert table["chosen"].tolist() == [False, True, False] and table["seeds"].tolist() == [2, 2, 2]
+    assert not table["at grid edge"].any()                       # chosen inside the grid
+
+
+def test_a_choice_at_the_end_of_the_grid_is_flagged():
+    _, table = tuning.choose(grid_frame({1e-3: [(0.7, 0.7)], 3e-3: [(0.8, 0.8)], 1e-2: [(0.9, 0.9)]}))
+    assert table["at grid edge"].tolist() == [False, False, True]
 
 
 def test_a_tie_goes_to_the_smaller_rate_and_diverged_runs_do_not_count():
