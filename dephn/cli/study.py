@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..experiments.parallel import run_parallel
 from ..study.context import DEFAULT_ROOT, Study, open_study
-from ..study.plan import plan, plan_summary
+from ..study.plan import plan, plan_summary, with_workers
 from ..study.prerun import prerun
 from ..study.profiles import get_profile
 from ..study.runner import run_study
@@ -75,8 +75,11 @@ def show_plan(args) -> int:
     runs = plan(study)
     summary = plan_summary(runs)
     total = float(runs["est_seconds"].sum()) / 60
+    workers = worker_options(args)
+    spread = with_workers(total, workers and workers["workers"])
     if args.json:
         print(json.dumps({"profile": study.profile.name, "estimated_minutes": round(total, 1),
+                          "workers": workers and workers["workers"], "estimated_minutes_with_workers": round(spread, 1),
                           "at_most_minutes": round(float(runs["max_seconds"].sum()) / 60, 1),
                           "runs": runs.astype(object).where(runs.notna(), None).to_dict(orient="records"),
                           "summary": summary.to_dict(orient="records")},
@@ -86,5 +89,7 @@ def show_plan(args) -> int:
     print(f"profile {study.profile.name}: {len(runs)} runs asked for, {int((~runs['planned_before']).sum())} to "
           f"train, about {total:.0f} minutes on 2 CPU cores (an estimate with early stopping; at most {most:.0f} "
           f"if every run hit its epoch cap)")
+    if workers:
+        print(f"with --workers {workers['workers']}: about {spread:.0f} minutes of training on 2 cores")
     print(summary.to_string(index=False))
     return 0

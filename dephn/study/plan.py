@@ -41,6 +41,20 @@ BEST_STEPS = 90                        # steps to the best validation AUC (cpu r
                                        # 31 steps at the profile's rate); early stopping adds `patience` epochs
 
 
+WORKER_SPEED = 0.8   # a 1-thread worker's training speed against one 2-thread process (cpu run, 2026-11-30:
+                     # 441 runs, 66 min of 1-thread run time against the plan's 53 min at 2 threads)
+
+
+def with_workers(minutes: float, workers: int | None, cores: int = 2) -> float:
+    """Minutes of `minutes` of one-process training spread over `workers` processes sharing
+    `cores` cores (each with cores // workers threads, at least one): the runs split evenly, each
+    worker at WORKER_SPEED when it gets one thread of two; more workers than cores gain nothing."""
+    if not workers or workers <= 1:
+        return minutes
+    busy = min(workers, cores)
+    return minutes / busy / (WORKER_SPEED if cores // busy == 1 else 1.0)
+
+
 def _train_rows(study: Study, spec) -> int:
     rows = spec.data_options.get("rows") or (study.profile.real_rows or 50_000)
     return int(rows * SPLIT_SHARE)

@@ -52,3 +52,14 @@ def test_cpu_plan_headline_comparisons_are_fair_converged_and_powered(capsys):
     assert {("mmoe", "mlp (16,)"), ("mtphn", "mlp (16,)"), ("dephn", "mlp (16,)"), ("dephn", "linear")} <= heads
     assert "mlp (16,)" in tables
     assert plan["estimated_minutes"] <= plan["at_most_minutes"]
+
+
+def test_plan_with_workers_spreads_the_estimate(capsys):
+    from dephn.study.plan import WORKER_SPEED, with_workers
+    assert with_workers(60.0, None) == 60.0 and with_workers(60.0, 1) == 60.0
+    assert with_workers(60.0, 2) == 60.0 / 2 / WORKER_SPEED        # one thread each on 2 cores
+    assert with_workers(60.0, 8) == with_workers(60.0, 2)           # more workers than cores gain nothing
+    assert main(["study", "--profile", "cpu", "--plan", "--json", "--workers", "2"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["workers"] == 2
+    assert abs(plan["estimated_minutes_with_workers"] - with_workers(plan["estimated_minutes"], 2)) < 0.1
