@@ -9,10 +9,7 @@ not run the probe's second backward). A copy that diverged gets its "diverged" r
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import Sequence
-
-import torch
 
 from ..data.encoded import EncodedDataset
 from ..errors import DephnError
@@ -20,10 +17,9 @@ from ..models import build_model
 from ..train.loop import FitResult
 from ..train.multicopy import fit_copies
 from ..train.seed import set_seed
-from .provenance import code_version, machine, package_versions
 from .recorder import Recorder
 from .recording import RecordRun
-from .runs import DATA_NOTES, RunSpec, finished
+from .runs import RunSpec, result_fields, start_record, store_run
 from .store import ResultsStore
 
 
@@ -54,7 +50,7 @@ def execute_copies(specs: Sequence[RunSpec], data: EncodedDataset, store: Result
         generators.append(set_seed(spec.seed))
         models.append(build_model(spec.model, data.feature_spec, spec.model_config()))
     recorders = [Recorder(tasks=tuple(data.schema.tasks)) for _ in specs]
-    records = [_start_record(spec, data, model) for spec, model in zip(specs, models)]
+    records = [start_record(spec, data, model) for spec, model in zip(specs, models)]
     t0 = time.perf_counter()
     results = fit_copies(models, data, tcfgs[0], generators=generators, vg=[t.vg for t in tcfgs],
                          desc=desc or f"{specs[0].model} x{len(specs)}",
@@ -64,26 +60,9 @@ def execute_copies(specs: Sequence[RunSpec], data: EncodedDataset, store: Result
         if not isinstance(result, FitResult):
             record.update(status="diverged", error=str(result), metrics={})
         else:
-            record.update(finished(result, recorder, wall_seconds=wall, copies=len(specs)))
+            record.update(result_fields(result, recorder, wall_seconds=wall, copies=len(specs)))
         if store is not None:
-            art = store.artifacts(record["run_id"])
-            recorder.save(art)
-            if spec.save_model and record["status"] == "ok":
-                torch.save(model.state_dict(), art / "model.pt")
-            store.put(record)     # last: a record exists only once everything else is written
+            store_run(store, spec, record, recorder, model)
         record["_result"], record["_recorder"], record["_model"] = result, recorder, model
     return records
 
-
-def _start_record(spec: RunSpec, data: EncodedDataset, model) -> dict:
-    mcfg, tcfg = spec.model_config(), spec.train_config()
-    return {
-        "run_id": spec.run_id(data.fingerprint), "model": spec.model, "dataset": spec.dataset,
-        "seed": spec.seed, "label": spec.table_label, "data": spec.data, "data_options": spec.data_options,
-        "data_fingerprint": data.fingerprint, "tasks": list(data.schema.tasks),
-        "model_options": mcfg.to_dict(), "train_options": tcfg.to_dict(),
-        "code_version": code_version(), "packages": package_versions(), "machine": machine(),
-        "world_size": 1, "parameters": sum(p.numel() for p in model.parameters()),
-        "data_meta": {k: data.meta[k] for k in DATA_NOTES if k in data.meta},
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }

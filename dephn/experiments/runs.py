@@ -92,7 +92,31 @@ class RunSpec:
         return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
 
 
-def finished(result: FitResult, recorder: Recorder, **timing) -> dict:
+def start_record(spec: RunSpec, data: EncodedDataset, model, world: int = 1) -> dict:
+    """A run's record before it trains: what it is (config, seed, data, versions) and where."""
+    return {
+        "run_id": spec.run_id(data.fingerprint), "model": spec.model, "dataset": spec.dataset, "seed": spec.seed,
+        "label": spec.table_label, "data": spec.data, "data_options": spec.data_options,
+        "data_fingerprint": data.fingerprint, "tasks": list(data.schema.tasks),
+        "model_options": spec.model_config().to_dict(), "train_options": spec.train_config().to_dict(),
+        "code_version": code_version(), "packages": package_versions(), "machine": machine(),
+        "world_size": world, "parameters": sum(p.numel() for p in model.parameters()),
+        "data_meta": {k: data.meta[k] for k in DATA_NOTES if k in data.meta},
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def store_run(store: ResultsStore, spec: RunSpec, record: dict, recorder: Recorder, model) -> None:
+    """Write a run's artefacts (recorder, the weights of a finished run that keeps them), then its
+    record: last, so a record exists only once everything else is written."""
+    art = store.artifacts(record["run_id"])
+    recorder.save(art)
+    if spec.save_model and record["status"] == "ok":
+        torch.save(model.state_dict(), art / "model.pt")
+    store.put(record)
+
+
+def result_fields(result: FitResult, recorder: Recorder, **timing) -> dict:
     """What a finished run adds to its record: metrics, best epoch, how it stopped, timings."""
     return dict(status="ok", device=result.device, precision=result.precision,
                 metrics={"valid": result.valid, "test": result.test},
@@ -105,21 +129,10 @@ def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = No
             dist_ctx: DistContext | None = None, desc: str | None = None) -> dict:
     """Train and evaluate; returns the run record (and writes it and its artefacts to `store`)."""
     ctx = dist_ctx or DistContext()
-    run_id = spec.run_id(data.fingerprint)
-    mcfg, tcfg = spec.model_config(), spec.train_config()
+    tcfg = spec.train_config()
     generator = set_seed(spec.seed)
-    model = build_model(spec.model, data.feature_spec, mcfg)
-    n_params = sum(p.numel() for p in model.parameters())
-    record = {
-        "run_id": run_id, "model": spec.model, "dataset": spec.dataset, "seed": spec.seed,
-        "label": spec.table_label, "data": spec.data, "data_options": spec.data_options,
-        "data_fingerprint": data.fingerprint, "tasks": list(data.schema.tasks),
-        "model_options": mcfg.to_dict(), "train_options": tcfg.to_dict(),
-        "code_version": code_version(), "packages": package_versions(), "machine": machine(),
-        "world_size": ctx.world, "parameters": n_params,
-        "data_meta": {k: data.meta[k] for k in DATA_NOTES if k in data.meta},
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    model = build_model(spec.model, data.feature_spec, spec.model_config())
+    record = start_record(spec, data, model, ctx.world)
     recorder = Recorder(tasks=tuple(data.schema.tasks))
     t0 = time.perf_counter()
     try:
@@ -128,16 +141,11 @@ def execute(spec: RunSpec, data: EncodedDataset, store: ResultsStore | None = No
     except TrainingDiverged as e:
         record.update(status="diverged", error=str(e), metrics={})
         if store is not None and ctx.is_main:
-            recorder.save(store.artifacts(run_id))
-            store.put(record)
+            store_run(store, spec, record, recorder, model)
         raise
-    record.update(finished(result, recorder, wall_seconds=time.perf_counter() - t0))
+    record.update(result_fields(result, recorder, wall_seconds=time.perf_counter() - t0))
     if store is not None and ctx.is_main:
-        art = store.artifacts(run_id)
-        recorder.save(art)
-        if spec.save_model:
-            torch.save(model.state_dict(), art / "model.pt")
-        store.put(record)     # last: a record exists only once everything else is written
+        store_run(store, spec, record, recorder, model)
     record["_result"] = result
     record["_recorder"] = recorder
     record["_model"] = model

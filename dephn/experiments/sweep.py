@@ -7,6 +7,7 @@ under its lease (`claim`), so sweeps sharing a store never train one run twice a
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import sys
 import time
@@ -105,7 +106,7 @@ def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: 
 
 def quieted(spec: RunSpec) -> RunSpec:
     """The spec without progress bars (`quiet` is not part of the run id)."""
-    return RunSpec(**{**spec.__dict__, "train_options": {**spec.train_options, "quiet": True}})
+    return dataclasses.replace(spec, train_options={**spec.train_options, "quiet": True})
 
 
 def sweep_frame(store: ResultsStore, ids: Sequence[str], labels: dict[str, str]) -> pd.DataFrame:

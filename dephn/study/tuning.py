@@ -15,6 +15,7 @@ listed and the comparison's runs carry the profile's rate, marked `LR_PENDING` i
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 import pandas as pd
@@ -89,7 +90,4 @@ def grid_table(study: Study, makers: dict[str, Maker]) -> pd.DataFrame:
 
 
 def _relabel(spec: RunSpec, tag: str) -> RunSpec:
-    label = spec.table_label
-    return RunSpec(model=spec.model, dataset=spec.dataset, seed=spec.seed, data=spec.data,
-                   model_options=spec.model_options, train_options=spec.train_options,
-                   data_options=spec.data_options, label=f"{label} [{tag}]", save_model=spec.save_model)
+    return dataclasses.replace(spec, label=f"{spec.table_label} [{tag}]")
