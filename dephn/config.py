@@ -125,6 +125,9 @@ class ModelConfig(StrictConfig):
     # --- inputs -----------------------------------------------------------
     embed_dim: int = 16                 # d: embedding size of every field
     dense_mode: str = "vector"          # dense field -> "vector" (learned vector x value)
+    dense_init: str = "unit"            # the dense fields' vectors start "unit" (N(0, 1/d): the value enters at
+                                        # its own scale) or "small" (N(0, 1e-2^2), as sparse rows; the default
+                                        # before 2026-11-30) (docs/decisions.md#dense-field-vectors)
     sparse_grad: bool = True            # sparse embedding gradients (SparseAdam): fast on big tables
     # --- shared building blocks ------------------------------------------
     dnn_hidden: tuple[int, ...] = (256, 128)   # MLP widths of DNN-type experts / single-task DNNs
@@ -146,6 +149,9 @@ class ModelConfig(StrictConfig):
     ple_levels: int = 2                 # PLE: CGC extraction levels
     snr_beta: float = 0.667             # SNR: hard-concrete temperature
     snr_l0_weight: float = 1e-4         # SNR: weight of the L0 penalty
+    gate_norm: str = "none"             # per-sample softmax gates (MMoE, PLE, MT-PHN, DEPHN's MG): "none",
+                                        # softmax(W x) as in the MMoE paper | "batch", softmax(BN(W x)) as
+                                        # torch-rechub's MMoE (docs/decisions.md#gate-batch-norm)
     # --- MT-PHN / DEPHN ------------------------------------------------------
     expert_setting: str = "D_pub,C&F_pri"      # MT-PHN/DEPHN expert setting (paper Table I; "D_pub":
                                                # the public DNN experts alone, no private expert: an ablation)
@@ -167,12 +173,14 @@ class ModelConfig(StrictConfig):
         if not 0.0 <= self.dropout < 1.0:
             raise DephnError(f"dropout must be in [0, 1), got {self.dropout}")
         _check_choice("dense_mode", self.dense_mode, {"vector"})
+        _check_choice("dense_init", self.dense_init, {"small", "unit"})
         _check_choice("cross_version", self.cross_version, {"v1", "v2"})
         if self.cross_rank < 0:
             raise DephnError(f"cross_rank must be >= 0 (0 = full rank), got {self.cross_rank}")
         _check_choice("expert_setting", self.expert_setting,
                       {"D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri", "D_pub"})
         _check_choice("gate", self.gate, {"tvg", "mg"})
+        _check_choice("gate_norm", self.gate_norm, {"none", "batch"})
         _check_choice("tvg_norm", self.tvg_norm, {"none", "softmax", "sigmoid"})
         _check_choice("public_tower", self.public_tower, {"linear", "mlp"})
         _check_choice("output", self.output, {"sigmoid_of_sum", "sum_of_sigmoids"})

@@ -25,6 +25,7 @@ import io
 import tempfile
 import threading
 from importlib import metadata
+from typing import Callable
 
 import numpy as np
 import torch
@@ -113,7 +114,11 @@ def _rechub_predict(model, cols: dict[str, np.ndarray], device) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
-def train_rechub(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurement:
+def train_rechub(entry: Entry, data: EncodedDataset, cfg: BenchConfig,
+                 adjust: Callable[[torch.nn.Module], None] | None = None) -> Measurement:
+    """torch-rechub's MMoE trained by its own trainer. `adjust(model)`, when given, changes the
+    built model before training: the one change of a controlled comparison
+    (benchmarks/peer_gap.py removes its gates' batch norm)."""
     # lazy: torch-rechub is in the optional [bench] extra; dephn.bench must import without it
     from torch_rechub.basic.features import DenseFeature, SparseFeature
     from torch_rechub.models.multi_task import MMOE
@@ -132,6 +137,8 @@ def train_rechub(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measur
     model = MMOE(features, task_types=["classification"] * len(tasks),
                  n_expert=BENCH_MODEL_OPTIONS["n_experts"], expert_params={"dims": list(experts)},
                  tower_params_list=[{"dims": list(towers)} for _ in tasks])
+    if adjust is not None:
+        adjust(model)
     x = {s: field_columns(getattr(data, s), data) for s in ("train", "valid", "test")}
     y = {s: labels_of(getattr(data, s)) for s in ("train", "valid", "test")}
     first = {k: torch.from_numpy(v[:cfg.batch_size]) for k, v in x["train"].items()}

@@ -29,6 +29,11 @@ DATA_NOTES = ("skipped_lines", "skipped_examples", "split")    # what a run reco
 WHERE_NOT_WHAT = frozenset({"cache_dir"})   # data options that say where files live, not what they hold
 
 
+# ModelConfig fields added after runs were first stored -> the value that reproduces the
+# behaviour from before (see RunSpec.identity)
+LATER_MODEL_FIELDS = {"gate_norm": "none", "dense_init": "small"}
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """Everything that defines a run except the data's content (its fingerprint joins the id)."""
@@ -78,13 +83,17 @@ class RunSpec:
 
     def identity(self, data_fingerprint: str) -> dict:
         """What the run id hashes: everything that changes the run's result, defaults filled in —
-        only the model-config fields this model reads, and no presentation-only setting."""
+        only the model-config fields this model reads, and no presentation-only setting. A field
+        added after runs were stored (`LATER_MODEL_FIELDS`) is left out while it holds the value
+        that reproduces the earlier behaviour, so those runs keep their ids."""
         mc = self.model_config().to_dict()
         tc = self.train_config().to_dict()
         tc.pop("quiet")
         data_options = {k: v for k, v in self.data_options.items() if k not in WHERE_NOT_WHAT}
+        model_config = {k: mc[k] for k in model_entry(self.model).fields
+                        if k not in LATER_MODEL_FIELDS or mc[k] != LATER_MODEL_FIELDS[k]}
         return {"model": self.model, "dataset": self.dataset, "seed": self.seed,
-                "model_config": {k: mc[k] for k in model_entry(self.model).fields}, "train_config": tc,
+                "model_config": model_config, "train_config": tc,
                 "data_options": data_options, "data_fingerprint": data_fingerprint}
 
     def run_id(self, data_fingerprint: str) -> str:

@@ -16,6 +16,10 @@ from torch import nn
 # interaction layers: FM, FINT, CIN) near zero, so early training is dominated by the
 # MLPs' well-scaled weights. The same value is used by the linear part's tests.
 EMBED_INIT_STD = 1e-2
+# How a dense field's vector v_j starts (docs/decisions.md#dense-field-vectors): "small", N(0, 1e-2^2)
+# like a sparse row; "unit", N(0, 1/d), so that E|v_j|^2 = 1 and e_j = x_j v_j enters the
+# network at the scale of the value itself, as when a model reads the raw value.
+DENSE_INITS = ("small", "unit")
 
 
 def field_offsets(vocab_sizes: Sequence[int]) -> torch.Tensor:
@@ -29,12 +33,14 @@ class FieldEmbedding(nn.Module):
 
     Sparse field s with id i (0 = out-of-vocabulary / missing, its own row) reads row
     offsets[s] + i of the fused table. Dense field j is a learned vector v_j times the
-    (already transformed) value x_j: e_j = x_j * v_j (docs/decisions.md#inputs-and-embedding, dense_mode "vector").
+    (already transformed) value x_j: e_j = x_j * v_j (docs/decisions.md#inputs-and-embedding, dense_mode "vector");
+    `dense_init` says how the v_j start (`DENSE_INITS`).
     Ids are trusted to lie in [0, vocab_sizes[s]) — the encoder's contract; an id past
     its field's vocabulary would silently read the next field's rows.
     """
 
-    def __init__(self, vocab_sizes: Sequence[int], n_dense: int, dim: int, sparse: bool = True):
+    def __init__(self, vocab_sizes: Sequence[int], n_dense: int, dim: int, sparse: bool = True,
+                 dense_init: str = "unit"):
         super().__init__()
         self.vocab_sizes = tuple(int(v) for v in vocab_sizes)
         if any(v < 1 for v in self.vocab_sizes):
@@ -45,7 +51,9 @@ class FieldEmbedding(nn.Module):
         self.register_buffer("offsets", field_offsets(self.vocab_sizes))  # (S,)
         self.dense_weight = nn.Parameter(torch.empty(self.n_dense, dim))   # (D, d)
         nn.init.normal_(self.table.weight, std=EMBED_INIT_STD)
-        nn.init.normal_(self.dense_weight, std=EMBED_INIT_STD)
+        if dense_init not in DENSE_INITS:
+            raise ValueError(f"dense_init must be one of {DENSE_INITS}, got {dense_init!r}")
+        nn.init.normal_(self.dense_weight, std=EMBED_INIT_STD if dense_init == "small" else dim ** -0.5)
 
     @property
     def n_fields(self) -> int:

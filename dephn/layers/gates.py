@@ -7,18 +7,30 @@ import torch
 from torch import nn
 
 
+GATE_NORMS = ("none", "batch")
+
+
 class SoftmaxGate(nn.Module):
     """g(x) = softmax(W x), one weight per expert and sample (MMoE, Ma et al., KDD 2018).
 
     (B, in_dim) -> (B, n_out), rows sum to 1. No bias, as in the MMoE paper's gate.
+    norm="batch": softmax(BN(W x)), the logits batch-normalised per expert before the softmax
+    (with BN's learned scale and shift), as torch-rechub's MMoE gate does
+    (docs/decisions.md#gate-batch-norm).
     """
 
-    def __init__(self, in_dim: int, n_out: int):
+    def __init__(self, in_dim: int, n_out: int, norm: str = "none"):
         super().__init__()
+        if norm not in GATE_NORMS:
+            raise ValueError(f"norm must be one of {GATE_NORMS}, got {norm!r}")
         self.proj = nn.Linear(in_dim, n_out, bias=False)
+        self.norm = nn.BatchNorm1d(n_out) if norm == "batch" else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.proj(x), dim=-1)  # (B, n_out)
+        logits = self.proj(x)                                   # (B, n_out)
+        if self.norm is not None:
+            logits = self.norm(logits)
+        return torch.softmax(logits, dim=-1)                    # (B, n_out)
 
 
 TVG_NORMS = ("none", "softmax", "sigmoid")

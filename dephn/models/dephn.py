@@ -38,8 +38,8 @@ from torch import nn
 from ..config import ModelConfig
 from ..data.schema import FeatureSpec
 from ..errors import DephnError
-from ..layers import GateHook, SoftmaxGate, TrainableValueGate
-from .common import make_embedding, make_mlp
+from ..layers import GateHook, TrainableValueGate
+from .common import make_embedding, make_gate, make_mlp
 from .heterogeneous import ParallelHeterogeneousLayers, TaskLinear
 from .output import ModelOutput
 
@@ -93,7 +93,7 @@ class DEPHN(nn.Module):
         if cfg.gate == "tvg":
             self.gate = TrainableValueGate(n_tasks, k * p, norm=cfg.tvg_norm)
         else:
-            self.gate = nn.ModuleList(SoftmaxGate(n_fields * cfg.embed_dim, k * p) for _ in spec.tasks)
+            self.gate = nn.ModuleList(make_gate(n_fields * cfg.embed_dim, k * p, cfg) for _ in spec.tasks)
         if cfg.public_tower == "linear":
             bound = 1.0 / math.sqrt(k * p * h)  # nn.Linear's init over the K*P*h concatenation
             # W^t_kp and b^pub_t of eq. 4, all tasks in one tensor

@@ -6,8 +6,8 @@ from torch import nn
 
 from ..config import ModelConfig
 from ..data.schema import FeatureSpec
-from ..layers import GateHook, SoftmaxGate
-from .common import make_embedding, make_experts, make_towers
+from ..layers import GateHook
+from .common import make_embedding, make_experts, make_gate, make_towers
 from .output import ModelOutput
 
 
@@ -25,7 +25,7 @@ class MMoE(nn.Module):
         n_in = spec.n_fields * cfg.embed_dim
         self.embedding = make_embedding(spec, cfg)
         self.experts = make_experts(cfg.n_experts, n_in, cfg)
-        self.gates = nn.ModuleList(SoftmaxGate(n_in, cfg.n_experts) for _ in self.tasks)
+        self.gates = nn.ModuleList(make_gate(n_in, cfg.n_experts, cfg) for _ in self.tasks)
         self.towers = make_towers(self.experts.out_dim, spec, cfg)
         self.gate_hook = GateHook("gates")
 

@@ -22,8 +22,8 @@ from torch import nn
 
 from ..config import ModelConfig
 from ..data.schema import FeatureSpec
-from ..layers import GateHook, SoftmaxGate
-from .common import make_embedding, make_towers
+from ..layers import GateHook
+from .common import make_embedding, make_gate, make_towers
 from .heterogeneous import ParallelHeterogeneousLayers, TaskLinear
 from .output import ModelOutput
 
@@ -38,7 +38,7 @@ class MTPHN(nn.Module):
         self.embedding = make_embedding(spec, cfg)
         self.phl = ParallelHeterogeneousLayers(n_fields, n_tasks, cfg)
         n_public, h = len(self.phl.public_kinds), self.phl.out_dim
-        self.gates = nn.ModuleList(SoftmaxGate(n_fields * cfg.embed_dim, n_public) for _ in spec.tasks)
+        self.gates = nn.ModuleList(make_gate(n_fields * cfg.embed_dim, n_public, cfg) for _ in spec.tasks)
         self.towers = make_towers(h, spec, cfg)
         self.private_head = TaskLinear(n_tasks, len(self.phl.private_kinds) * h, bias=False)
         self.gate_hook = GateHook("gates")

@@ -6,8 +6,8 @@ from torch import nn
 
 from ..config import ModelConfig
 from ..data.schema import FeatureSpec
-from ..layers import GateHook, SoftmaxGate
-from .common import make_embedding, make_experts, make_towers
+from ..layers import GateHook
+from .common import make_embedding, make_experts, make_gate, make_towers
 from .output import ModelOutput
 
 
@@ -25,8 +25,8 @@ class CGC(nn.Module):
         s, k = cfg.n_specific_experts, cfg.n_experts
         self.shared = make_experts(k, in_dim, cfg)
         self.specific = nn.ModuleList(make_experts(s, in_dim, cfg) for _ in range(n_tasks))
-        self.task_gates = nn.ModuleList(SoftmaxGate(in_dim, s + k) for _ in range(n_tasks))
-        self.shared_gate = None if last else SoftmaxGate(in_dim, n_tasks * s + k)
+        self.task_gates = nn.ModuleList(make_gate(in_dim, s + k, cfg) for _ in range(n_tasks))
+        self.shared_gate = None if last else make_gate(in_dim, n_tasks * s + k, cfg)
         self.gate_hook = GateHook(hook_name)
         self.out_dim = self.shared.out_dim
 

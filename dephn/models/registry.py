@@ -24,7 +24,7 @@ from .single_task import DCN, DNN, FINT, NFM, WideDeep, XDeepFM
 from .snr import SNRTrans
 
 # field groups, by the block that reads them
-EMBEDDING = ("embed_dim", "dense_mode", "sparse_grad")
+EMBEDDING = ("embed_dim", "dense_mode", "dense_init", "sparse_grad")
 MLPS = ("dropout", "batch_norm")
 CROSS = ("cross_layers", "cross_version", "cross_rank")
 EXPERTS = ("n_experts", "expert_hidden")
@@ -56,11 +56,12 @@ MODELS: dict[str, ModelEntry] = {
     "nfm": _entry(NFM, False, "dnn_hidden"),
     "xdeepfm": _entry(XDeepFM, False, "dnn_hidden", "cin_layers"),
     "shared_bottom": _entry(SharedBottom, True, "expert_hidden", "tower_hidden"),
-    "mmoe": _entry(MMoE, True, *EXPERTS, "tower_hidden"),
-    "ple": _entry(PLE, True, *EXPERTS, "tower_hidden", "n_specific_experts", "ple_levels"),
+    "mmoe": _entry(MMoE, True, *EXPERTS, "tower_hidden", "gate_norm"),
+    "ple": _entry(PLE, True, *EXPERTS, "tower_hidden", "n_specific_experts", "ple_levels", "gate_norm"),
     "snr": _entry(SNRTrans, True, *EXPERTS, "tower_hidden", "snr_beta", "snr_l0_weight"),
-    "mtphn": _entry(MTPHN, True, *PHN, "tower_hidden"),
-    "dephn": _entry(DEPHN, True, *PHN, "mappings", "gate", "tvg_norm", "public_tower", "tower_hidden", "output"),
+    "mtphn": _entry(MTPHN, True, *PHN, "tower_hidden", "gate_norm"),
+    "dephn": _entry(DEPHN, True, *PHN, "mappings", "gate", "tvg_norm", "gate_norm", "public_tower", "tower_hidden",
+                    "output"),
 }
 
 

@@ -221,6 +221,7 @@ ABLATIONS = {                                   # label -> what it changes again
     "linear public head": {"model": {"public_tower": "linear"}},
     "sum of sigmoids": {"model": {"output": "sum_of_sigmoids"}},
     "no virtual gradient": {"vg": None},
+    "small dense vectors": {"model": {"dense_init": "small"}},   # the input set-up, not DEPHN's own
 }
 
 

@@ -8,12 +8,9 @@ gets through callbacks (`dephn.train.callbacks`).
 """
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass, field
 from typing import Sequence
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -25,25 +22,8 @@ from .callbacks import Callback, TrainState
 from .config import TrainConfig
 from .device import resolve_device, resolve_precision
 from .distributed import DistContext, wrap
-from .evaluate import evaluate
-from .metrics import mean_auc
+from .epochs import EarlyStopping, FitResult, final_result, validate
 from .step import TrainingStep
-
-
-@dataclass
-class FitResult:
-    valid: dict                      # {task: {"auc", "logloss"}} of the restored best epoch
-    test: dict                       # same on the test split
-    best_epoch: int                  # 1-based epoch whose weights were restored
-    epochs_run: int
-    steps: int
-    stopped: str                     # "epochs" | "early_stopping" | "max_steps"
-    train_seconds: float             # optimisation time (evaluation excluded)
-    samples_per_s: float             # training rows / train_seconds (over all processes)
-    device: str
-    precision: str
-    history: list[dict] = field(default_factory=list)   # one row per epoch: epoch, step, train_loss,
-                                                        # seconds (cumulative), valid/<task>/<metric>
 
 
 class TrainingDiverged(DephnError):
@@ -144,7 +124,7 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
                 return window, True
         return window, False
 
-    best = (-math.inf, 0, None)   # (score, epoch, state)
+    stopping = EarlyStopping(cfg.patience)
     counts, train_time, stopped, history = {"seen": 0}, 0.0, "epochs", []
     bar = tqdm(total=cfg.epochs * train_src.steps_per_epoch(cfg.batch_size), desc=desc, unit="step",
                disable=cfg.quiet or not ctx.is_main, leave=False, dynamic_ncols=True, mininterval=0.5)
@@ -161,13 +141,11 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
             train_time += time.perf_counter() - t0
             bar.set_postfix(loss=f"{window.epoch_mean():.4f}",
                             rows_per_s=f"{counts['seen'] / max(train_time, 1e-9):.0f}", refresh=True)
-            score, row = _validate(model, data, cfg, state, window.epoch_mean(), train_time)
+            score, row = validate(model, data, cfg, state, window.epoch_mean(), train_time)
             history.append(row)
             for cb in callbacks:
                 cb.on_epoch_end(state, row)
-            if score > best[0]:
-                best = (score, state.epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
-            elif state.epoch - best[1] >= max(cfg.patience, 1) and cfg.patience > 0:
+            if stopping.update(state.epoch, score, model):
                 stopped = "early_stopping"
                 break
             if hit_max:
@@ -177,29 +155,9 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
         bar.close()
         step.close()
 
-    if best[2] is not None:
-        model.load_state_dict(best[2])
+    stopping.restore(model)
     for cb in callbacks:
         cb.on_train_end(state)
-    valid = evaluate(model, data.valid, tasks, device=device, batch_size=cfg.eval_batch_size,
-                     precision=precision, name="valid")
-    test = evaluate(model, data.test, tasks, device=device, batch_size=cfg.eval_batch_size,
-                    precision=precision, name="test")
-    return FitResult(valid=valid, test=test, best_epoch=best[1], epochs_run=state.epoch, steps=state.step,
-                     stopped=stopped, train_seconds=train_time,
-                     samples_per_s=counts["seen"] / max(train_time, 1e-9), device=str(device), precision=precision,
-                     history=history)
-
-
-def _validate(model, data: EncodedDataset, cfg: TrainConfig, state: TrainState, train_loss: float,
-              seconds: float) -> tuple[float, dict]:
-    """(early-stopping score, the epoch's row) after an epoch: mean valid AUC, or minus the mean
-    log loss when no task has both classes in valid."""
-    valid = evaluate(model, data.valid, state.tasks, device=state.device, batch_size=cfg.eval_batch_size,
-                     precision=state.precision, name="valid")
-    score = mean_auc(valid)
-    if math.isnan(score):
-        score = -float(np.mean([m["logloss"] for m in valid.values()]))
-    row = {"epoch": state.epoch, "step": state.step, "train_loss": train_loss, "seconds": seconds}
-    row.update({f"valid/{t}/{k}": v for t, m in valid.items() for k, v in m.items()})
-    return score, row
+    return final_result(model, data, cfg, tasks, device, precision, best_epoch=stopping.epoch,
+                        epochs_run=state.epoch, steps=state.step, stopped=stopped, train_seconds=train_time,
+                        samples_per_s=counts["seen"] / max(train_time, 1e-9), history=history)

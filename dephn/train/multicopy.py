@@ -20,7 +20,6 @@ other than "none", and distributed training.
 """
 from __future__ import annotations
 
-import math
 import time
 from typing import Sequence
 
@@ -38,8 +37,8 @@ from .callbacks import Callback, TrainState
 from .config import TrainConfig
 from .copy_policy import CopyPolicyView, copy_policy
 from .device import autocast, resolve_device, resolve_precision
-from .evaluate import evaluate
-from .loop import FitResult, TrainingDiverged, _validate
+from .epochs import EarlyStopping, final_result, validate
+from .loop import TrainingDiverged
 from .stacked import StackedCopies
 
 RANDOM_FORWARD = (SNRTrans,)     # models that draw random numbers in their training forward
@@ -131,7 +130,7 @@ def fit_copies(models: Sequence[nn.Module], data: EncodedDataset, cfg: TrainConf
     callbacks = [list(cbs) for cbs in callbacks] or [[] for _ in range(copies)]
     active = [True] * copies                      # still training as its separate run would
     outcome: list = [None] * copies               # FitResult | TrainingDiverged
-    best = [(-math.inf, 0, None)] * copies        # (score, epoch, state) per copy
+    stopping = [EarlyStopping(cfg.patience) for _ in range(copies)]
     history: list[list[dict]] = [[] for _ in range(copies)]
     stopped = ["epochs"] * copies
     for c in range(copies):
@@ -195,13 +194,11 @@ def fit_copies(models: Sequence[nn.Module], data: EncodedDataset, cfg: TrainConf
                 if not active[c]:
                     continue
                 model = stack.write_copy(c)
-                score, row = _validate(model, data, cfg, states[c], float(epoch_loss[c]), train_time)
+                score, row = validate(model, data, cfg, states[c], float(epoch_loss[c]), train_time)
                 history[c].append(row)
                 for cb in callbacks[c]:
                     cb.on_epoch_end(states[c], row)
-                if score > best[c][0]:
-                    best[c] = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
-                elif epoch - best[c][1] >= max(cfg.patience, 1) and cfg.patience > 0:
+                if stopping[c].update(epoch, score, model):
                     stopped[c], active[c] = "early_stopping", False
                     continue
                 if hit_max:
@@ -216,18 +213,14 @@ def fit_copies(models: Sequence[nn.Module], data: EncodedDataset, cfg: TrainConf
     for c in range(copies):
         if isinstance(outcome[c], TrainingDiverged):
             continue
-        model = models[c] if best[c][2] is None else _restore(models[c], best[c][2])
+        model = stopping[c].restore(models[c])
         for cb in callbacks[c]:
             cb.on_train_end(states[c])
-        valid = evaluate(model, data.valid, tasks, device=device, batch_size=cfg.eval_batch_size,
-                         precision=precision, name="valid")
-        test = evaluate(model, data.test, tasks, device=device, batch_size=cfg.eval_batch_size,
-                        precision=precision, name="test")
         last = history[c][-1] if history[c] else {"epoch": 0, "step": 0}
-        outcome[c] = FitResult(valid=valid, test=test, best_epoch=best[c][1], epochs_run=last["epoch"],
-                               steps=last["step"], stopped=stopped[c], train_seconds=train_time,
-                               samples_per_s=seen / max(train_time, 1e-9), device=str(device),
-                               precision=precision, history=history[c])
+        outcome[c] = final_result(model, data, cfg, tasks, device, precision, best_epoch=stopping[c].epoch,
+                                  epochs_run=last["epoch"], steps=last["step"], stopped=stopped[c],
+                                  train_seconds=train_time, samples_per_s=seen / max(train_time, 1e-9),
+                                  history=history[c])
     return outcome
 
 
@@ -240,8 +233,3 @@ def _check_step(per_task: torch.Tensor, active: list, outcome: list, step: int, 
         if active[c]:
             active[c] = False
             outcome[c] = TrainingDiverged(step, epoch, dict(zip(tasks, per_task[c].float().tolist())))
-
-
-def _restore(model: nn.Module, state: dict) -> nn.Module:
-    model.load_state_dict(state)
-    return model

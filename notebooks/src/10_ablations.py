@@ -8,7 +8,9 @@
 # reports the whole. Here each part is switched off or replaced alone — SSG off, no private
 # experts, the raw mapping only, MG instead of TVG gates, the literal linear public head, the
 # literal sum of sigmoids, no virtual gradient — and paired against full DEPHN on the same
-# seeds, on Criteo-R and Criteo-UR.
+# seeds, on Criteo-R and Criteo-UR. One more row changes the input set-up rather than DEPHN:
+# the dense fields' vectors starting small (N(0, 0.01²)) instead of at unit norm, the
+# project's default before 2026-11-30 (docs/decisions.md#dense-field-vectors).
 #
 # **What to look at:** a part carries the result where removing it costs AUC clearly (★, and
 # beyond the smallest effect the test could detect); bars inside that band are inconclusive,

@@ -13,7 +13,8 @@ from tests.conftest import REPO, synthetic_encoded
 
 BASELINE = json.loads((REPO / "tests" / "golden" / "behaviour_baseline.json").read_text())
 SMALL = {"embed_dim": 4, "dnn_hidden": [16], "expert_hidden": [16, 8], "tower_hidden": [8], "n_experts": 2,
-         "cross_layers": 1, "fint_layers": 1, "cin_layers": [8, 8]}
+         "cross_layers": 1, "fint_layers": 1, "cin_layers": [8, 8],
+         "dense_init": "small"}        # recorded when the dense fields' vectors always started small
 TRAIN = {"epochs": 2, "batch_size": 256, "lr": 3e-3, "sparse_lr": 1e-2, "quiet": True, "log_every": 2,
          "device": "cpu"}
 

@@ -56,6 +56,19 @@ def test_run_id_hashes_only_the_fields_a_model_reads():
             == RunSpec("dephn", "x", model_options={"expert_hidden": [32, 16]}).run_id("fp"))
 
 
+def test_an_option_added_later_keeps_the_ids_of_runs_stored_before_it():
+    # ids made before gate_norm and dense_init existed (same code otherwise): runs already stored
+    # (their dense vectors started small) keep them
+    small = {"dense_init": "small"}
+    assert RunSpec("mmoe", "criteo-ur", seed=3, model_options=small).run_id("fp") == "948498fb33be61cb"
+    assert (RunSpec("dephn", "criteo-ur", model_options={**small, "gate": "mg"}).run_id("fp")
+            == "13e0dec18971e748")
+    # another value is another run, and so is the new default
+    assert (RunSpec("mmoe", "criteo-ur", seed=3, model_options={**small, "gate_norm": "batch"}).run_id("fp")
+            != "948498fb33be61cb")
+    assert RunSpec("mmoe", "criteo-ur", seed=3).run_id("fp") != "948498fb33be61cb"
+
+
 def test_run_id_depends_on_config_seed_and_data_not_on_quiet():
     a = RunSpec("mmoe", "x", seed=0, train_options={"quiet": True})
     assert a.run_id("fp1") == RunSpec("mmoe", "x", seed=0).run_id("fp1")

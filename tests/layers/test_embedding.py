@@ -54,3 +54,16 @@ def test_init_is_small():
 def test_rejects_empty_vocabulary():
     with pytest.raises(ValueError, match="vocab size"):
         FieldEmbedding([3, 0], n_dense=0, dim=2)
+
+
+def test_dense_init_unit_starts_the_dense_vectors_near_unit_norm():
+    import pytest
+    from dephn.layers.embedding import EMBED_INIT_STD
+    torch.manual_seed(0)
+    small = FieldEmbedding([5, 7], n_dense=400, dim=16, dense_init="small")
+    unit = FieldEmbedding([5, 7], n_dense=400, dim=16)                  # the default
+    assert small.dense_weight.std().item() == pytest.approx(EMBED_INIT_STD, rel=0.05)
+    assert unit.dense_weight.norm(dim=1).pow(2).mean().item() == pytest.approx(1.0, rel=0.05)
+    assert unit.table.weight.std().item() == pytest.approx(EMBED_INIT_STD, rel=0.05)   # sparse rows as before
+    with pytest.raises(ValueError, match="dense_init"):
+        FieldEmbedding([5], n_dense=1, dim=4, dense_init="big")

@@ -79,3 +79,28 @@ def test_a_policy_attached_twice_hooks_each_gate_once(tiny_spec):
     assert len(hook._forward_hooks) == 1
     policy.detach()
     assert len(hook._forward_hooks) == 0
+
+
+@pytest.mark.parametrize("model_name, options", [("mmoe", {}), ("ple", {}), ("mtphn", {}),
+                                                 ("dephn", {"gate": "mg"})])
+def test_gate_norm_batch_puts_batch_norm_in_every_per_sample_gate(model_name, options, tiny_spec, tiny_cfg):
+    from dephn.layers import SoftmaxGate
+    spec = tiny_spec(2)
+    torch.manual_seed(0)
+    plain = build_model(model_name, spec, tiny_cfg(**options))
+    torch.manual_seed(0)
+    normed = build_model(model_name, spec, tiny_cfg(gate_norm="batch", **options))
+    gates = [m for m in normed.modules() if isinstance(m, SoftmaxGate)]
+    assert gates and all(g.norm is not None for g in gates)
+    extra = sum(p.numel() for p in normed.parameters()) - sum(p.numel() for p in plain.parameters())
+    assert extra == sum(2 * g.proj.out_features for g in gates)       # BN's scale and shift per entry
+    out = normed.train()(*make_batch(2, n=16, spec=spec)[:2])
+    for t in spec.tasks:
+        g = out.intermediates[f"gates/{t}"].flatten(1)               # DEPHN's MG: (B, K, P)
+        torch.testing.assert_close(g.sum(-1), torch.ones(16))
+
+
+def test_gate_norm_is_checked():
+    from dephn.errors import DephnError
+    with pytest.raises(DephnError, match="gate_norm"):
+        ModelConfig(gate_norm="layer")

@@ -36,6 +36,7 @@ NO_ALTERNATIVE = ()
 ALTERNATIVES: dict[str, tuple] = {
     "embed_dim": (8,),                       # attn_heads = 2 and 1 both divide it
     "dense_mode": NO_ALTERNATIVE,            # "vector" only
+    "dense_init": ("small",),
     "sparse_grad": (False,),
     "dnn_hidden": ((8,),),
     "dropout": (0.3,),
@@ -57,6 +58,7 @@ ALTERNATIVES: dict[str, tuple] = {
     "expert_setting": ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub"),
     "mappings": (("raw",), ("square", "sin")),
     "gate": ("mg",),
+    "gate_norm": ("batch",),
     "tvg_norm": ("softmax", "sigmoid"),
     "ssg": (False,),
     "public_tower": ("linear",),
