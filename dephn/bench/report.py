@@ -257,8 +257,10 @@ READING = (
     "load the run met (a large gap between the two columns means loaded epochs). A ratio within about "
     "20-35% of its target, or a virtual-gradient ratio below 1, is inside that noise. The peers differ "
     "from ours where their libraries fix the architecture: both feed the dense values raw into the "
-    "experts (ours embeds each as a learned vector), and torch-rechub puts BatchNorm after every "
-    "hidden layer, gate and tower layer, which ours has only with `batch_norm=True`.")
+    "experts (ours multiplies each by a learned vector that starts at unit norm), and torch-rechub puts "
+    "BatchNorm after every hidden layer, gate and tower layer (ours: `batch_norm=True` in hidden layers, "
+    "`gate_norm=\"batch\"` in gates). Which of these differences moves the AUC: section \"MMoE against "
+    "torch-rechub, one difference at a time\".")
 
 
 def rerender(out_dir: Path, device: str = "cpu", remarks: list[str] | None = None) -> None:
