@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from .errors import DephnError
 
 
+# choices read by the layers that use them (one list each)
+DENSE_INITS = ("small", "unit")            # how a dense field's vector starts (layers.embedding)
+GATE_NORMS = ("none", "batch")             # per-sample softmax gates (layers.gates.SoftmaxGate)
+TVG_NORMS = ("none", "softmax", "sigmoid")  # trainable value gates (layers.gates.TrainableValueGate)
+
+
 def _check_choice(name, value, choices):
     if value not in choices:
         raise DephnError(f"{name}={value!r} is not one of {sorted(choices)}")
@@ -173,15 +179,15 @@ class ModelConfig(StrictConfig):
         if not 0.0 <= self.dropout < 1.0:
             raise DephnError(f"dropout must be in [0, 1), got {self.dropout}")
         _check_choice("dense_mode", self.dense_mode, {"vector"})
-        _check_choice("dense_init", self.dense_init, {"small", "unit"})
+        _check_choice("dense_init", self.dense_init, DENSE_INITS)
         _check_choice("cross_version", self.cross_version, {"v1", "v2"})
         if self.cross_rank < 0:
             raise DephnError(f"cross_rank must be >= 0 (0 = full rank), got {self.cross_rank}")
         _check_choice("expert_setting", self.expert_setting,
                       {"D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri", "D_pub"})
         _check_choice("gate", self.gate, {"tvg", "mg"})
-        _check_choice("gate_norm", self.gate_norm, {"none", "batch"})
-        _check_choice("tvg_norm", self.tvg_norm, {"none", "softmax", "sigmoid"})
+        _check_choice("gate_norm", self.gate_norm, GATE_NORMS)
+        _check_choice("tvg_norm", self.tvg_norm, TVG_NORMS)
         _check_choice("public_tower", self.public_tower, {"linear", "mlp"})
         _check_choice("output", self.output, {"sigmoid_of_sum", "sum_of_sigmoids"})
         if not self.expert_hidden:

@@ -12,14 +12,15 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from ..config import DENSE_INITS
+
 # Small normal init: keeps the initial field vectors (and the products formed by the
 # interaction layers: FM, FINT, CIN) near zero, so early training is dominated by the
 # MLPs' well-scaled weights. The same value is used by the linear part's tests.
 EMBED_INIT_STD = 1e-2
-# How a dense field's vector v_j starts (docs/decisions.md#dense-field-vectors): "small", N(0, 1e-2^2)
-# like a sparse row; "unit", N(0, 1/d), so that E|v_j|^2 = 1 and e_j = x_j v_j enters the
-# network at the scale of the value itself, as when a model reads the raw value.
-DENSE_INITS = ("small", "unit")
+# How a dense field's vector v_j starts (`DENSE_INITS`, docs/decisions.md#dense-field-vectors):
+# "small", N(0, 1e-2^2) like a sparse row; "unit", N(0, 1/d), so that E|v_j|^2 = 1 and
+# e_j = x_j v_j enters the network at the scale of the value itself, as when a model reads the raw value.
 
 
 def field_offsets(vocab_sizes: Sequence[int]) -> torch.Tensor:

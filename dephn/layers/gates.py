@@ -6,8 +6,7 @@ import math
 import torch
 from torch import nn
 
-
-GATE_NORMS = ("none", "batch")
+from ..config import GATE_NORMS, TVG_NORMS
 
 
 class SoftmaxGate(nn.Module):
@@ -32,8 +31,6 @@ class SoftmaxGate(nn.Module):
             logits = self.norm(logits)
         return torch.softmax(logits, dim=-1)                    # (B, n_out)
 
-
-TVG_NORMS = ("none", "softmax", "sigmoid")
 
 
 class TrainableValueGate(nn.Module):
