@@ -127,13 +127,7 @@ def correlation(a: Tensor, b: Tensor, kind: str) -> Tensor:
 
 
 class _ScaleGrad(torch.autograd.Function):
-    """Identity forward; backward multiplies the incoming gradient by a fixed coefficient.
-
-    Written in the `setup_context` form with a generated vmap rule, so that it also runs under
-    `torch.func.vmap` (several copies of a model trained as one, `dephn.train.multicopy`).
-    """
-
-    generate_vmap_rule = True
+    """Identity forward; backward multiplies the incoming gradient by a fixed coefficient."""
 
     @staticmethod
     def forward(t: Tensor, coef: Tensor) -> Tensor:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import shlex
 
-from ..bench.copies import RESULTS as COPIES_RESULTS
-from ..bench.copies import run_copies_benchmark
 from ..bench.outputs import README, results_json
 from ..bench.peers import peer_missing
 from ..bench.plan import DEFAULT_MODELS, BenchConfig, parse_models, peer_entries
@@ -40,9 +38,6 @@ def add_parser(sub) -> None:
     p.add_argument("--repeats", type=int, default=d.repeats, help="interleaved rounds over all entries")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--cache-dir", default=None, help="processed-data cache ($DEPHN_CACHE or ./data/cache)")
-    p.add_argument("--copies", type=int, default=None,
-                   help="many runs as one: train C seeds of each model as one vectorised model vs one "
-                        "separate run, and write OUT/README.md's section 'Many runs as one'")
     p.set_defaults(func=run_bench)
 
 
@@ -59,8 +54,6 @@ def canonical_command(args) -> str:
               "--repeats", str(args.repeats), "--seed", str(args.seed), "--out", args.out]
     if args.cache_dir:
         parts += ["--cache-dir", args.cache_dir]
-    if args.copies:
-        parts += ["--copies", str(args.copies)]
     return shlex.join(parts)
 
 
@@ -89,8 +82,6 @@ def run_bench(args) -> int:
                       cache_dir=args.cache_dir)
     entries = parse_models(args.models)
     resolve_device(cfg.device)           # a missing GPU is an error before any data is built
-    if args.copies is not None:
-        return run_copies(args, cfg, entries)
     skipped: dict[str, str] = {}
     if args.peers:
         for e in peer_entries():
@@ -116,17 +107,3 @@ def run_bench(args) -> int:
     print(f"\nwritten: {args.out}/{README}, {args.out}/{results_json(cfg.device)}")
     return 0
 
-
-def run_copies(args, cfg: BenchConfig, entries) -> int:
-    """`--copies C`: our models only, C seeds vectorised vs one separate run."""
-    if args.copies < 1:
-        raise DephnError(f"--copies must be >= 1, got {args.copies}")
-    if args.peers:
-        raise DephnError("--copies measures our models only; drop --peers")
-    data, _ = load_bench_data(cfg, args.data)
-    result = run_copies_benchmark(cfg, entries, data, args.out, args.copies, command=canonical_command(args))
-    for r in result["entries"]:
-        print(f"{r['name']}: {r['per_copy_step_ms']:.1f} ms/step per copy, speed-up {r['speedup']:.2f}x, "
-              f"equality {r['equality']}")
-    print(f"\nwritten: {args.out}/{README} (section Many runs as one), {args.out}/{COPIES_RESULTS}")
-    return 0

@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from dephn.train.epochs import EarlyStopping
+from dephn.train.loop import EarlyStopping
 
 
 def _model(value: float) -> nn.Module:
