@@ -12,7 +12,6 @@ from ..data.encoded import EncodedDataset
 from ..models import build_model
 from ..train.loop import fit
 from ..train.seed import set_seed
-from .compiled import compile_model
 from .flops import training_step_gflop
 from .measure import EpochTime, Measurement, auc_by_task, peak_gpu_mib
 from .plan import BenchConfig, Entry, model_config
@@ -32,9 +31,6 @@ def train_ours(entry: Entry, data: EncodedDataset, cfg: BenchConfig) -> Measurem
     gflop = training_step_gflop(model, data.train, data.feature_spec.tasks, tcfg.batch_size, vg=entry.vg)
     notes = ["dephn.train.fit: Adam (dense) + RowAdam (SparseAdam's rule; fused embedding table), lr "
              f"{tcfg.lr:g}; data resident on the device"]
-    if entry.compile:       # after counting: the count is of the eager model's arithmetic
-        notes.append("torch.compile (default mode) on " + ", ".join(compile_model(model)) +
-                     "; compilation falls in the first epoch")
     result = fit(model, data, tcfg, generator=generator, desc=entry.name)
     rows = result.history
     epochs = cumulative_to_epochs([r["seconds"] for r in rows], len(data.train), tcfg.batch_size)

@@ -19,7 +19,6 @@ from ..virtual_gradient import VGSetting
 BENCH_MODEL_OPTIONS = {"embed_dim": 16, "n_experts": 4, "expert_hidden": (64,)}
 DEFAULT_MODELS = ("mmoe", "dephn", "dephn+vg")
 VG_SUFFIX = "+vg"          # "<model>+vg": the model with the virtual gradient on (paper's add_sqrt/pearson)
-COMPILE_SUFFIX = "+compile"  # "<model>[+vg]+compile": its dense parts under torch.compile (bench.compiled)
 PAPER_VG = VGSetting("add_sqrt", "pearson")
 
 # Peer libraries' MMoE, by entry name -> (pip distribution, importable module)
@@ -38,7 +37,6 @@ class Entry:
     model: str                                  # registry name (ours) or PEER_LIBRARIES key (peer)
     model_options: dict = field(default_factory=dict)  # ModelConfig fields beyond BENCH_MODEL_OPTIONS
     vg: str | None = None                       # virtual-gradient setting (TrainConfig.vg), e.g. "add_sqrt/pearson"
-    compile: bool = False                       # ours: torch.compile the model's dense parts (opt-in)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -86,20 +84,17 @@ def model_config(entry: Entry) -> ModelConfig:
 
 
 def parse_models(text: str) -> list[Entry]:
-    """"mmoe,dephn,dephn+vg" -> entries of our models; `+vg` turns the virtual gradient on, a
-    last `+compile` compiles the model (`dephn+vg+compile`)."""
+    """"mmoe,dephn,dephn+vg" -> entries of our models; `+vg` turns the virtual gradient on."""
     known = model_names()
     entries: list[Entry] = []
     for raw in (t.strip() for t in text.split(",")):
         if not raw:
             continue
-        base, compiled = (raw[: -len(COMPILE_SUFFIX)], True) if raw.endswith(COMPILE_SUFFIX) else (raw, False)
-        base, vg = (base[: -len(VG_SUFFIX)], True) if base.endswith(VG_SUFFIX) else (base, False)
+        base, vg = (raw[: -len(VG_SUFFIX)], True) if raw.endswith(VG_SUFFIX) else (raw, False)
         if base not in known:
             raise DephnError(f"unknown model {base!r} in --models; known: {', '.join(known)} "
-                             f"(append {VG_SUFFIX} for the virtual gradient, then {COMPILE_SUFFIX} "
-                             "for torch.compile)")
-        entries.append(Entry(raw, "ours", base, vg=PAPER_VG.label if vg else None, compile=compiled))
+                             f"(append {VG_SUFFIX} for the virtual gradient)")
+        entries.append(Entry(raw, "ours", base, vg=PAPER_VG.label if vg else None))
     if not entries:
         raise DephnError("--models names no model")
     names = [e.name for e in entries]

@@ -144,8 +144,6 @@ def checks(summaries: dict[str, Summary]) -> list[Check]:
         _ratio_check(summaries, "dephn+vg", "mmoe", "step_ms", "step time",
                      f"< {DEPHN_OVER_MMOE_MAX:g}", lambda v: v < DEPHN_OVER_MMOE_MAX),
         work_check(summaries, "dephn+vg", "mmoe"),
-        *([work_check(summaries, "dephn+vg+compile", "mmoe+compile")]
-          if {"dephn+vg+compile", "mmoe+compile"} <= set(summaries) else []),
         _ratio_check(summaries, "mmoe", "rechub-mmoe", "rows_per_s", "rows/s",
                      f">= {OVER_RECHUB_MIN:g}", lambda v: v >= OVER_RECHUB_MIN),
         _ratio_check(summaries, "mmoe", "deepctr-mmoe", "rows_per_s", "rows/s",

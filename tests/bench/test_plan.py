@@ -42,12 +42,3 @@ def test_entries_round_trip_and_peer_names():
     assert Entry.from_dict(e.to_dict()) == e
     assert [p.name for p in peer_entries()] == ["rechub-mmoe", "deepctr-mmoe"]
 
-
-def test_parse_models_reads_the_compile_suffix_after_vg():
-    plain, vg = parse_models("mmoe+compile,dephn+vg+compile")
-    assert (plain.name, plain.model, plain.vg, plain.compile) == ("mmoe+compile", "mmoe", None, True)
-    assert (vg.model, vg.vg, vg.compile) == ("dephn", "add_sqrt/pearson", True)
-    assert not parse_models("dephn+vg")[0].compile
-    assert Entry.from_dict(vg.to_dict()) == vg
-    with pytest.raises(DephnError):
-        parse_models("dephn+compile+vg")
