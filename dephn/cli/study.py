@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 from ..experiments.parallel import run_parallel
-from ..study.context import DEFAULT_ROOT, Study, open_study
+from ..study.context import open_study
 from ..study.plan import plan, plan_summary, with_workers
 from ..study.prerun import prerun
 from ..study.profiles import get_profile
@@ -36,43 +35,30 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    profile = get_profile(args.profile)          # parsed once; everything below takes the Profile
+    seeds = parse_seeds(args.seeds) if args.seeds else None
+    paths = {"criteo_path": args.criteo, "aliccp_path": args.aliccp, "wechat_path": args.wechat}
+    study = open_study(profile, args.out, seeds=seeds, **paths)
     if args.plan:
-        return show_plan(args)
+        return show_plan(args, study)
     workers = worker_options(args)
     apply_threads(args)
-    params = {}
-    if args.seeds:
-        params["seeds"] = parse_seeds(args.seeds)
-    for name in ("criteo", "aliccp", "wechat"):
-        if getattr(args, name):
-            params[f"{name}_path"] = getattr(args, name)
+    params = {k: v for k, v in paths.items() if v}
+    if seeds:
+        params["seeds"] = seeds
     only = args.only.split(",") if args.only else None
+    done = None
     if workers is not None:
-        get_profile(args.profile)
-        out = Path(args.out or DEFAULT_ROOT / args.profile).resolve()
-
-        def opened(materialize: bool) -> Study:     # the study as its notebooks open it
-            study = open_study(args.profile, out, **params)
-            study.materialize = materialize
-            return study
-
         t0 = time.perf_counter()
-        runs = prerun(opened, lambda specs: run_parallel(specs, out / "results", **workers), only=only)
+        runs = prerun(study, lambda specs: run_parallel(specs, study.store.root, **workers), only=only)
         done = {"runs": runs, "seconds": round(time.perf_counter() - t0, 1),
                 **{k: v for k, v in workers.items() if isinstance(v, (int, str))}}
-        args.out = out
-    else:
-        done = None
-    run_study(args.profile, args.out, only=only, parameters=params, report=not args.no_report, prerun=done)
+    run_study(profile, study.out, only=only, parameters=params, report=not args.no_report, prerun=done)
     return 0
 
 
-def show_plan(args) -> int:
-    study = Study.open(args.profile, args.out, materialize=False,
-                       seeds=parse_seeds(args.seeds) if args.seeds else None,
-                       data_paths={"criteo-r": args.criteo, "criteo-ur": args.criteo, "aliccp": args.aliccp,
-                                   "wechat": args.wechat})
-    runs = plan(study)
+def show_plan(args, study) -> int:
+    runs = plan(study, args.only.split(",") if args.only else None)
     summary = plan_summary(runs)
     total = float(runs["est_seconds"].sum()) / 60
     workers = worker_options(args)

@@ -15,7 +15,7 @@ import pandas as pd
 from ..experiments.aggregate import detectable_effect, paired_comparison
 from ..fileio import atomic_write, json_default
 from ..plotting.sweep import gain_frame
-from . import items
+from . import items, table
 from .context import Study
 from .paper import CRITEO_PEARSON, TABLE_I, TABLE_II
 
@@ -60,7 +60,7 @@ def _fmt(cmp: dict, what: str) -> str:
 
 
 def claim_mtphn_setting(study: Study) -> list[dict]:
-    res = items.ok(study.run(items.table1_specs(study)))
+    res = items.ok(study.run(table.table1(study)))
     if "mtphn" not in set(res["model"]):
         return []
     task = study.dataset(study.profile.table1_dataset).schema.tasks[-1]
@@ -85,7 +85,7 @@ def claim_mtphn_setting(study: Study) -> list[dict]:
 
 
 def claim_vg_on_mmoe(study: Study) -> list[dict]:
-    all_runs = items.ok(study.run(items.vg_specs(study)))
+    all_runs = items.ok(study.run(table.vg_sweep(study)))
     tasks = study.dataset("criteo-ur").schema.tasks
     out = []
     for regime in study.profile.vg_regimes:
@@ -97,7 +97,7 @@ def claim_vg_on_mmoe(study: Study) -> list[dict]:
             sig_neg = int(((gd["diff"] < 0) & (gd["p_value"] < ALPHA)).sum())
             verdict = True if sig_pos > sig_neg and pos > len(gd) / 2 else (False if sig_neg > sig_pos else None)
             out.append({"claim": f"The virtual gradient improves MMoE for most γ × correlation settings ({ds}, Fig. 5; "
-                                 f"regime {regime}: {items.REGIME_NAMES[regime]})",
+                                 f"regime {regime}: {table.REGIME_NAMES[regime]})",
                         "paper": "most functions show better results",
                         "this_run": f"{pos}/{len(gd)} setting×task gains > 0; significant: {sig_pos} up, {sig_neg} down",
                         "reproduced": verdict,
@@ -105,7 +105,7 @@ def claim_vg_on_mmoe(study: Study) -> list[dict]:
                                + ("" if verdict is not None else "; ✓ needs more significant gains than losses "
                                   "and most gains positive"),
                         "evidence": f"paired test-AUC gain over plain MMoE with the same gate optimizer ({regime})"})
-    head = items.ok(study.run(items.confidence_specs(study)))      # the headline comparison's runs
+    head = items.ok(study.run(table.confidence(study)))      # the headline comparison's runs
     cmps = {t: paired_comparison(head, f"test/{t}/auc", {"model": "dephn"}, {"model": "mmoe"}) for t in tasks}
     if cmps and all(c["n"] for c in cmps.values()):
         ups = sum(1 for c in cmps.values() if _verdict(c) is True)
@@ -121,7 +121,7 @@ def claim_vg_on_mmoe(study: Study) -> list[dict]:
 
 
 def claim_tvg_loss(study: Study) -> list[dict]:
-    res = items.ok(study.run(items.gating_specs(study)))
+    res = items.ok(study.run(table.gating(study)))
     rows = []
     for rid, label, seed in res[["run_id", "label", "seed"]].itertuples(index=False):
         steps = study.recorder(rid).steps_frame()
@@ -139,7 +139,7 @@ def claim_tvg_loss(study: Study) -> list[dict]:
 
 
 def claim_table2(study: Study) -> list[dict]:
-    res = items.ok(study.run(items.table2_specs(study)))
+    res = items.ok(study.run(table.table2(study)))
     out = []
     for ds in sorted(set(res["dataset"])):
         rd = res[res["dataset"] == ds]
@@ -179,7 +179,7 @@ def claim_data(study: Study) -> list[dict]:
 def claim_balance(study: Study) -> list[dict]:
     """The study's own question (not the paper's): does the virtual gradient beat plain training,
     and the best of the multi-task gradient-balancing methods, on the same seeds?"""
-    res = study.run(items.balance_specs(study))
+    res = study.run(table.balancing(study))
     gains = items.paired_gains(res, study.dataset("criteo-ur").schema.tasks)
     if gains.empty:
         return []

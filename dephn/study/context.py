@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Iterable, Sequence
 
 import pandas as pd
 import torch
@@ -32,6 +33,7 @@ from ..models import build_model
 from ..plotting.save import save_figure
 from ..virtual_gradient import VGSetting
 from .profiles import DEFAULT_PROFILE, Profile, get_profile
+from .request import Request, as_request, grid_table, resolve
 
 def _default_root() -> Path:
     """outputs/ of the checkout the package runs from (notebooks run with notebooks/ as their
@@ -44,11 +46,12 @@ def _default_root() -> Path:
 
 DEFAULT_ROOT = _default_root()
 STANDINS = {"aliccp": aliccp_standin, "wechat": wechat_standin}
+STANDIN_ROWS = 50_000                 # rows of a stand-in when the profile caps no real data set
 
 
 class Study:
     def __init__(self, profile: Profile, out_dir: str | Path | None = None, *,
-                 data_paths: dict[str, str | None] | None = None, materialize: bool = True):
+                 data_paths: dict[str, str | None] | None = None):
         self.profile = profile
         self.out = Path(out_dir) if out_dir else DEFAULT_ROOT / profile.name
         self.data_paths = {k: v for k, v in (data_paths or {}).items()}
@@ -56,14 +59,14 @@ class Study:
         self.figures_dir = self.out / "figures"
         self.tables_dir = self.out / "tables"
         self._datasets: dict[str, EncodedDataset] = {}
-        self.materialize = materialize    # False: plan only, name the stand-in files without writing them
 
     @classmethod
-    def open(cls, profile: str = DEFAULT_PROFILE, out_dir=None, *, data_paths=None, materialize: bool = True,
+    def open(cls, profile: str | Profile = DEFAULT_PROFILE, out_dir=None, *, data_paths=None,
              **overrides) -> "Study":
-        """`overrides` change profile fields (e.g. seeds=[0, 1]); None values are ignored."""
-        return cls(get_profile(profile).replace(**overrides), out_dir, data_paths=data_paths,
-                   materialize=materialize)
+        """`profile`: a Profile or its name; `overrides` change profile fields (e.g. seeds=[0, 1]);
+        None values are ignored."""
+        base = profile if isinstance(profile, Profile) else get_profile(profile)
+        return cls(base.replace(**overrides), out_dir, data_paths=data_paths)
 
     # -- data ------------------------------------------------------------------------
     def data_options(self, dataset: str, headline: bool = False) -> dict:
@@ -81,15 +84,19 @@ class Study:
 
     def source(self, name: str) -> str | None:
         """The path a data set is read from: the user's, or a generated stand-in for the real
-        data sets that cannot ship (Ali-CCP, WeChat-2021), or None (embedded Criteo)."""
+        data sets that cannot ship (Ali-CCP, WeChat-2021; written by `prepare`), or None
+        (embedded Criteo)."""
         if self.data_paths.get(name) is not None or name not in STANDINS:
             return self.data_paths.get(name)
-        rows = self.profile.real_rows or 50_000
-        target = self.out / "standins" / f"{name}-{rows}"
-        if not self.materialize:
-            return str(target.with_suffix(".csv") if name == "aliccp" else target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return str(STANDINS[name](target.with_suffix(".csv") if name == "aliccp" else target, rows))
+        target = self.out / "standins" / f"{name}-{self.profile.real_rows or STANDIN_ROWS}"
+        return str(target.with_suffix(".csv") if name == "aliccp" else target)
+
+    def prepare(self, datasets: Iterable[str]) -> None:
+        """Write the generated stand-in files of these data sets, where they are missing."""
+        for name in sorted(set(datasets) & set(STANDINS)):
+            if self.data_paths.get(name) is None:
+                Path(self.source(name)).parent.mkdir(parents=True, exist_ok=True)
+                STANDINS[name](self.source(name), self.profile.real_rows or STANDIN_ROWS)
 
     def dataset(self, name: str, options: dict | None = None, *, headline: bool = False) -> EncodedDataset:
         """A data set as the study's runs read it: with `options` (a run's data options), else the
@@ -97,6 +104,7 @@ class Study:
         options = self.data_options(name, headline) if options is None else options
         key = json.dumps([name, options], sort_keys=True)
         if key not in self._datasets:
+            self.prepare([name])
             self._datasets[key] = load_dataset(name, self.source(name), **options)
         return self._datasets[key]
 
@@ -128,10 +136,24 @@ class Study:
                        model_options=opts, train_options=topts,
                        data_options=data_options, label=label, save_model=save_model)
 
-    def run(self, specs: list[RunSpec], *, force: bool = False) -> pd.DataFrame:
-        """Run what is not in the results store yet; return these specs' records as a frame."""
-        return run_sweep(specs, self.store.root, force=force, quiet=True,
+    def run(self, asked: Request | Sequence[RunSpec], *, force: bool = False) -> pd.DataFrame:
+        """Train what a request (or a list of runs) needs that is not in the results store yet
+        (`request.resolve`: the grids first, then the chosen rates); return its runs' records."""
+        return resolve(as_request(asked), self.profile, lambda specs: self.sweep(specs, force=force), self.read)
+
+    def sweep(self, specs: Sequence[RunSpec], *, force: bool = False, log=None) -> pd.DataFrame:
+        """Run these specs in this process where the store lacks them; return their records."""
+        self.prepare(s.dataset for s in specs)
+        return run_sweep(specs, self.store.root, force=force, quiet=True, log=log,
                          load=lambda s: self.dataset(s.dataset, s.data_options))
+
+    def read(self, specs: Sequence[RunSpec]) -> pd.DataFrame:
+        """The records of runs already trained (`sweep` without its summary line)."""
+        return self.sweep(specs, log=lambda message: None)
+
+    def grid_table(self, asked: Request) -> pd.DataFrame:
+        """The learning-rate grids of a request's tuned configurations (`request.grid_table`)."""
+        return grid_table(asked, self.profile, self.read)
 
     def record(self, run_id: str) -> dict:
         return self.store.get(run_id)
@@ -176,7 +198,7 @@ def _update_index(path: Path, entry: dict) -> None:
     atomic_write(path, json.dumps(entries, indent=1).encode())
 
 
-def open_study(profile: str = DEFAULT_PROFILE, out_dir=None, *, seeds=None, criteo_path=None, aliccp_path=None,
+def open_study(profile: str | Profile = DEFAULT_PROFILE, out_dir=None, *, seeds=None, criteo_path=None, aliccp_path=None,
                wechat_path=None) -> Study:
     """What every notebook's first code cell calls with its parameters."""
     paths = {"criteo-r": criteo_path, "criteo-ur": criteo_path, "aliccp": aliccp_path, "wechat": wechat_path}

@@ -1,5 +1,5 @@
-"""The paper's tables and figures as library calls: which runs each needs, and the numbers
-each shows, computed from the results store. Notebooks only call these and plot."""
+"""The numbers each of the paper's tables and figures shows, computed from the results store
+(which runs each needs is `table.py`). Notebooks only call these and plot."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,50 +8,13 @@ import pandas as pd
 from ..data.synthetic import targets
 from ..experiments.aggregate import fmt_mean_std, summarize
 from ..train.evaluate import predict
-from ..virtual_gradient import VGSetting, parse_settings
 from .context import Study
 from .gains import gain_table, ok, paired_gains  # noqa: F401  (the notebooks call them through items)
-from . import tuning
 from .paper import CRITEO_PEARSON
-
-SETTINGS = ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri")   # MT-PHN expert settings (Table I)
-PAPER_VG = VGSetting("add_sqrt", "pearson")                       # the paper's final choice
-
-
-def _model_spec(study: Study, model: str, dataset: str, seed: int, **kw):
-    """A model as the comparisons run it: DEPHN with the paper's virtual gradient."""
-    if model == "dephn":
-        return study.spec(model, dataset, seed, vg=PAPER_VG, **kw)
-    return study.spec(model, dataset, seed, **kw)
+from .table import PAPER_VG
 
 
 # -- Table I / Table II ---------------------------------------------------------------------
-
-def table1_makers(study: Study) -> dict:
-    """Table I's configurations, each as `make(seed, train) -> RunSpec` (tuned the same way)."""
-    p, makers = study.profile, {}
-    for model in p.table1_models:
-        if model == "mtphn":
-            for s in SETTINGS:
-                makers[f"mtphn {s}"] = (lambda seed, train, s=s: study.spec(
-                    "mtphn", p.table1_dataset, seed, label=s, expert_setting=s, headline=True, train=train,
-                    save_model=(s == "D_pub,C&F_pri")))
-        else:
-            makers[model] = (lambda seed, train, m=model: _model_spec(   # MMoE's weights: Fig. 7 reads them
-                study, m, p.table1_dataset, seed, headline=True, train=train, save_model=(m == "mmoe")))
-    return makers
-
-
-def table1_specs(study: Study) -> list:
-    """A headline comparison: MT-PHN's expert settings against the baselines, each at the learning
-    rate its grid chose (`tuning`)."""
-    return [s for make in table1_makers(study).values() for s in tuning.tuned(study, make)]
-
-
-def table2_specs(study: Study, datasets=("aliccp", "wechat")) -> list:
-    return [_model_spec(study, m, d, s) for d in datasets for m in study.profile.table2_models
-            for s in study.profile.seeds]
-
 
 def metric_table(frame: pd.DataFrame, tasks, by=("dataset", "model", "label"), digits=4) -> pd.DataFrame:
     """One row per configuration: its parameter count and learning rate, then per task "mean ± std"
@@ -116,39 +79,6 @@ def activation_parts(study: Study, frame: pd.DataFrame, model="mtphn", label="D_
 
 # -- Fig. 5: the virtual-gradient sweep ------------------------------------------------------------
 
-def vg_settings(study: Study) -> list[VGSetting]:
-    return [s for s in parse_settings(study.profile.vg) if s is not None]
-
-
-REGIME_NAMES = {"adam": "paper-faithful: Adam on the gates", "sgd": "can act: SGD on the gates"}
-
-
-def regime_options(study: Study, regime: str) -> dict:
-    """Training options of a virtual-gradient regime: the gates' optimizer
-    (docs/decisions.md#adam-and-a-constant-gradient-factor). Plain runs of the same regime use
-    the same gate optimizer."""
-    if regime == "adam":
-        return {}
-    if regime == "sgd":
-        return {"gate_optimizer": "sgd", "gate_lr": study.profile.sgd_gate_lr}
-    raise ValueError(f"unknown regime {regime!r}; known: {', '.join(REGIME_NAMES)}")
-
-
-def vg_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn"),
-             regimes: tuple[str, ...] | None = None) -> list:
-    """Fig. 5: every model without and with each virtual-gradient setting, in every regime."""
-    specs = []
-    for regime in regimes or study.profile.vg_regimes:
-        train = regime_options(study, regime)
-        for d in datasets:
-            for seed in study.profile.seeds:
-                for m in models:
-                    specs.append(study.spec(m, d, seed, train=train))          # without the virtual gradient
-                    settings = vg_settings(study) if m in study.profile.vg_models else [PAPER_VG]
-                    specs += [study.spec(m, d, seed, vg=setting, train=train) for setting in settings]
-    return specs
-
-
 def regime_of(frame: pd.DataFrame) -> pd.Series:
     """Each run's virtual-gradient regime, from its gate optimizer."""
     return frame["gate_optimizer"].fillna("adam")
@@ -181,10 +111,6 @@ def vg_action_summary(action: pd.DataFrame) -> pd.DataFrame:
 
 # -- did the runs converge? ----------------------------------------------------------------------
 
-STOPS = {"early_stopping": "stopped on its own (early stopping)", "epochs": "hit the epoch cap",
-         "max_steps": "hit the step cap"}
-
-
 def convergence(frame: pd.DataFrame) -> pd.DataFrame:
     """Per model: runs, how many stopped on their own vs hit the epoch cap, and the best epochs."""
     runs = ok(frame)
@@ -210,70 +136,8 @@ def learning_frame(study: Study, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-# -- notebook 10: ablations of DEPHN ---------------------------------------------------------------
-
-FULL = "full DEPHN"
-ABLATIONS = {                                   # label -> what it changes against full DEPHN
-    "no SSG": {"model": {"ssg": False}},
-    "no private experts": {"model": {"expert_setting": "D_pub"}},
-    "raw mapping only": {"model": {"mappings": ("raw",)}},
-    "MG gates": {"model": {"gate": "mg"}},
-    "linear public head": {"model": {"public_tower": "linear"}},
-    "sum of sigmoids": {"model": {"output": "sum_of_sigmoids"}},
-    "no virtual gradient": {"vg": None},
-    "small dense vectors": {"model": {"dense_init": "small"}},   # the input set-up, not DEPHN's own
-}
-
-
-def ablation_specs(study: Study, datasets=("criteo-r", "criteo-ur")) -> list:
-    """Full DEPHN (paper setting: TVG, raw + sin + cos, matched head, virtual gradient) and each
-    ablation, one change each, on the same seeds, at the profile's rate (no variant is tuned: all
-    get the same budget) and data size (`ablation_rows`)."""
-    specs, rows = [], study.profile.ablation_rows
-    for d in datasets:
-        for seed in study.profile.seeds_for(headline=True):
-            specs.append(study.spec("dephn", d, seed, label=FULL, vg=PAPER_VG, headline=True, rows=rows))
-            for label, change in ABLATIONS.items():
-                specs.append(study.spec("dephn", d, seed, label=label, vg=change.get("vg", PAPER_VG), headline=True,
-                                        rows=rows, **change.get("model", {})))
-    return specs
-
-
-# -- notebook 09: the virtual gradient vs gradient balancing ---------------------------------------
-
-def balance_specs(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn")) -> list:
-    """Plain training, the virtual gradient (paper setting) in both regimes, and every balancing
-    method of the profile, for each model, data set and seed (labels, from `RunSpec.table_label`:
-    "none", "add_sqrt/pearson", "add_sqrt/pearson (sgd gates)", the method's name)."""
-    specs = []
-    for d in datasets:
-        for seed in study.profile.seeds:
-            for m in models:
-                specs.append(study.spec(m, d, seed))
-                specs += [study.spec(m, d, seed, vg=PAPER_VG, train=regime_options(study, regime))
-                          for regime in study.profile.vg_regimes]
-                specs += [study.spec(m, d, seed, train={"balance": method}) for method in study.profile.balance]
-    return specs
-
-
 # -- Fig. 6 and gating --------------------------------------------------------------------------
 
-LINEAR_HEAD = "tvg (linear head)"      # the literal eq. 4 head: the only one with per-(k, p) contributions
-
-
-def gating_makers(study: Study, dataset="criteo-ur") -> dict:
-    """Fig. 6's configurations: DEPHN with TVG and with MG gates (matched heads), and TVG with the
-    literal linear public head, whose logit splits into one contribution per expert x mapping."""
-    def make(label, **options):
-        return lambda seed, train: study.spec("dephn", dataset, seed, label=label, save_model=True, vg=PAPER_VG,
-                                              headline=True, train=train, **options)
-    return {"tvg": make("tvg", gate="tvg"), "mg": make("mg", gate="mg"),
-            LINEAR_HEAD: make(LINEAR_HEAD, gate="tvg", public_tower="linear")}
-
-
-def gating_specs(study: Study, dataset="criteo-ur") -> list:
-    """Fig. 6 / TVG vs MG, each configuration at the learning rate its grid chose."""
-    return [s for make in gating_makers(study, dataset).values() for s in tuning.tuned(study, make)]
 
 
 def loss_frame(study: Study, frame: pd.DataFrame, by="label") -> pd.DataFrame:
@@ -317,18 +181,6 @@ def _runs_with_tasks(study, frame):
 
 
 # -- Fig. 7: confidence --------------------------------------------------------------------------
-
-def confidence_makers(study: Study, dataset="criteo-ur") -> dict:
-    """The headline comparison MMoE vs DEPHN (Fig. 7): the same runs as Table I's MMoE and Fig. 6's
-    TVG DEPHN."""
-    return {"mmoe": lambda seed, train: study.spec("mmoe", dataset, seed, save_model=True, headline=True, train=train),
-            "dephn": lambda seed, train: study.spec("dephn", dataset, seed, save_model=True, vg=PAPER_VG,
-                                                    headline=True, train=train)}
-
-
-def confidence_specs(study: Study, dataset="criteo-ur") -> list:
-    return [s for make in confidence_makers(study, dataset).values() for s in tuning.tuned(study, make)]
-
 
 def activations(study: Study, frame: pd.DataFrame, split="test") -> tuple[np.ndarray, dict]:
     """Base confidence c of the split and {model: {task: (seeds * N,) logits}}, c tiled to match."""

@@ -1,6 +1,6 @@
 """What a profile will run, before it runs: every run of every notebook and an estimated time.
 
-`dephn study --profile P --plan [--json]` lists each run (notebook, model, label, head, data set,
+`dephn study --profile P --plan [--json]` lists each run of the study's table (notebook, model, label, head, data set,
 seed, rows, learning rate, maximum epochs, patience, batch size, virtual gradient, balancing method, gate
 optimizer) without training or building any data, marks runs an earlier notebook already
 makes (the results store runs them once), and estimates the time of the rest from measured
@@ -15,18 +15,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..models import model_entry
-from . import items
 from .context import Study
+from .table import requests
 
-ITEMS = (
-    ("02_parallel_experts", items.table1_specs),
-    ("04_virtual_gradient_sweep", items.vg_specs),
-    ("05_gating", items.gating_specs),
-    ("06_confidence", items.confidence_specs),
-    ("07_real_data", items.table2_specs),
-    ("09_balancing", items.balance_specs),
-    ("10_ablations", items.ablation_specs),
-)
 # training rows per second per model (2 cores, cpu profile sizes, batch 1024), and seconds a run
 # spends outside training (data split lookup, validation each epoch, test)
 THROUGHPUT = {"dnn": 99_000, "wide_deep": 74_000, "dcn": 60_000, "fint": 57_000, "nfm": 90_000, "xdeepfm": 40_000,
@@ -83,11 +74,13 @@ def estimate_seconds(model: str, train_rows: int, epochs: int, balance: str = "n
     return RUN_OVERHEAD_S * epochs + train_rows * epochs * cost / THROUGHPUT.get(model, DEFAULT_THROUGHPUT)
 
 
-def plan(study: Study) -> pd.DataFrame:
-    """One row per run the study's notebooks ask for, in notebook order."""
+def plan(study: Study, only=None) -> pd.DataFrame:
+    """One row per run the study's notebooks ask for (`table.TABLE`; `only`: notebook name
+    prefixes), in notebook order; a tuned configuration's runs after its grid, at the profile's
+    rate (`request.Request.planned`)."""
     rows, seen = [], set()
-    for notebook, make in ITEMS:
-        for spec in make(study):
+    for notebook, request in requests(study, only):
+        for spec in request.planned(study.profile):
             tc = spec.train_config()
             key = (spec.model, spec.dataset, spec.seed, repr(sorted(spec.model_config().to_dict().items())),
                    repr(sorted((k, v) for k, v in tc.to_dict().items() if k != "quiet")))

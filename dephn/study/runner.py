@@ -22,7 +22,7 @@ from ..experiments.store import ResultsStore
 from ..fileio import atomic_write
 from ..report import build_report
 from .context import DEFAULT_ROOT
-from .profiles import get_profile
+from .profiles import Profile, get_profile
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -38,13 +38,13 @@ def study_notebooks(directory: Path = NOTEBOOK_DIR, only: list[str] | None = Non
     return nbs
 
 
-def run_study(profile: str, out: str | Path | None = None, *, only: list[str] | None = None,
+def run_study(profile: str | Profile, out: str | Path | None = None, *, only: list[str] | None = None,
               parameters: dict | None = None, report: bool = True, prerun: dict | None = None,
               log=None) -> Path:
     """Execute the notebooks, record the run in study.json and write the report. `prerun`
     describes the runs trained before the notebooks (`dephn study --workers`: runs, rounds,
     seconds, workers, engine); study.json's `total_seconds` counts them too."""
-    get_profile(profile)                       # validate before anything runs
+    profile = profile.name if isinstance(profile, Profile) else get_profile(profile).name   # before anything runs
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     out = Path(out or DEFAULT_ROOT / profile).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@
 
 # %%
 from dephn import plotting
-from dephn.study import items, open_study, tuning
+from dephn.study import items, open_study, table
 from dephn.study.paper import table_i_frame
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
@@ -25,7 +25,7 @@ print(f"profile {study.profile.name}: Table I on {dataset!r}, seeds {study.profi
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-results = study.run(items.table1_specs(study))
+results = study.run(table.table1(study))
 tasks = study.dataset(dataset).schema.tasks
 
 # %% [markdown]
@@ -36,7 +36,7 @@ tasks = study.dataset(dataset).schema.tasks
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-grid = tuning.grid_table(study, items.table1_makers(study))
+grid = study.grid_table(table.table1(study))
 study.save_table(grid, "lr_grid_table1", title="Table I · learning-rate grid (validation AUC)",
                  caption="Mean validation AUC over tasks and tuning seeds per rate; `chosen` is the rate the "
                          "configuration's runs use.", source="02_parallel_experts")

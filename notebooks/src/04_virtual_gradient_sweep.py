@@ -15,17 +15,17 @@
 
 # %%
 from dephn import plotting
-from dephn.study import items, open_study
+from dephn.study import items, open_study, table
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
                    aliccp_path=aliccp_path, wechat_path=wechat_path)
-settings = items.vg_settings(study)
+settings = table.vg_settings(study)
 print(f"profile {study.profile.name}: {len(settings)} virtual-gradient settings x 2 models x 2 data sets "
       f"x {len(study.profile.seeds)} seeds x regimes {', '.join(study.profile.vg_regimes)}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-results = study.run(items.vg_specs(study))
+results = study.run(table.vg_sweep(study))
 tasks = study.dataset("criteo-ur").schema.tasks
 
 # %% [markdown]
@@ -49,9 +49,9 @@ for regime in study.profile.vg_regimes:
         gains.append(gain.assign(model=f"{model}+vg", regime=regime))
         what = "MMoE + virtual gradient" if model == "mmoe" else "DEPHN + virtual gradient"
         fig = plotting.gain_over_baseline(gain, title=f"Fig. 5 · {what}: AUC gain over MMoE "
-                                                      f"({items.REGIME_NAMES[regime]})")
+                                                      f"({table.REGIME_NAMES[regime]})")
         name = f"fig5_vg_on_{model}{suffix}"
-        study.save_figure(fig, name, title=f"Fig. 5 · virtual gradient on {model.upper()} — {items.REGIME_NAMES[regime]}",
+        study.save_figure(fig, name, title=f"Fig. 5 · virtual gradient on {model.upper()} — {table.REGIME_NAMES[regime]}",
                           caption="Paired test-AUC gain over plain MMoE (same gate optimizer), mean and 95% "
                                   "interval over seeds; marked bars have p < 0.05.", source="04_virtual_gradient_sweep")
         plotting.show(fig, interactive=False)

@@ -14,14 +14,14 @@
 
 # %%
 from dephn import plotting
-from dephn.study import items, open_study, tuning
+from dephn.study import items, open_study, table
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
                    aliccp_path=aliccp_path, wechat_path=wechat_path)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-results = study.run(items.gating_specs(study))
+results = study.run(table.gating(study))
 mappings = list(study.profile.model_options.get("mappings", ("raw", "sin", "cos")))
 
 # %% [markdown]
@@ -30,7 +30,7 @@ mappings = list(study.profile.model_options.get("mappings", ("raw", "sin", "cos"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-grid = tuning.grid_table(study, items.gating_makers(study))
+grid = study.grid_table(table.gating(study))
 study.save_table(grid, "lr_grid_gating", title="TVG vs MG · learning-rate grid (validation AUC)",
                  caption="Mean validation AUC over tasks and tuning seeds per rate; `chosen` is the rate used.",
                  source="05_gating")
@@ -76,7 +76,7 @@ plotting.show(plotting.gate_explorer(histories, experts, mappings), interactive=
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-linear_run = results[results["label"] == items.LINEAR_HEAD].sort_values("seed")["run_id"].iloc[0]
+linear_run = results[results["label"] == table.LINEAR_HEAD].sort_values("seed")["run_id"].iloc[0]
 contrib = items.contributions(study, linear_run)
 fig = plotting.contributions(contrib, mappings)
 study.save_figure(fig, "mapping_contributions", title="Explicit-mapping contributions",
@@ -112,7 +112,7 @@ plotting.show(fig, interactive=False)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-sweep = study.run(items.vg_specs(study, datasets=("criteo-ur",)))
+sweep = study.run(table.vg_sweep(study, datasets=("criteo-ur",)))
 action = items.vg_action(study, sweep)
 fig = plotting.vg_action(action)
 study.save_figure(fig, "vg_action", title="Does the virtual gradient act?",

@@ -15,15 +15,15 @@
 
 # %%
 from dephn import plotting
-from dephn.study import diagnostics, items, open_study
+from dephn.study import diagnostics, items, open_study, table
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
                    aliccp_path=aliccp_path, wechat_path=wechat_path)
-dataset = "criteo-ur"
+dataset = table.CONFIDENCE_DATASET
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-results = study.run(items.confidence_specs(study, dataset))
+results = study.run(table.confidence(study))
 tasks = study.dataset(dataset).schema.tasks
 results[["model", "seed"] + [f"test/{t}/auc" for t in tasks]]
 

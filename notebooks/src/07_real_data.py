@@ -14,7 +14,7 @@
 
 # %%
 from dephn import plotting
-from dephn.study import items, open_study
+from dephn.study import items, open_study, table
 from dephn.study.paper import table_ii_frame
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
@@ -26,7 +26,7 @@ for name, path in (("aliccp", aliccp_path), ("wechat", wechat_path)):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-results = study.run(items.table2_specs(study))
+results = study.run(table.table2(study))
 
 # %% [markdown]
 # ## Table II: test log loss and AUC per task, mean ± std over seeds

@@ -10,7 +10,7 @@
 
 # %%
 from dephn import plotting
-from dephn.study import items, open_study
+from dephn.study import items, open_study, table
 from dephn.study.claims import evaluate_claims
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
@@ -35,7 +35,7 @@ claims.style.hide(axis="index") if hasattr(claims, "style") else claims
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-headline = study.run(items.table1_specs(study) + items.gating_specs(study) + items.ablation_specs(study))
+headline = study.run(table.table1(study) + table.gating(study) + table.ablations(study))
 conv = items.convergence(headline)
 study.save_table(conv.round(3), "convergence", title="Did the headline runs converge?",
                  caption="Per model, runs of the headline comparisons and ablations: runs that stopped on their own "
@@ -48,7 +48,7 @@ conv.round(3)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-sweeps = items.convergence(study.run(items.vg_specs(study) + items.balance_specs(study) + items.table2_specs(study)))
+sweeps = items.convergence(study.run(table.vg_sweep(study) + table.balancing(study) + table.table2(study)))
 study.save_table(sweeps.round(3), "convergence_sweeps", title="Did the sweep runs converge?",
                  caption="The same counts for the sweeps of notebooks 04, 07 and 09.", source="08_claims")
 print(f"sweeps: {int(sweeps['converged'].sum())} of {int(sweeps['runs'].sum())} runs stopped on their own "
@@ -57,7 +57,7 @@ sweeps.round(3)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-curves = items.learning_frame(study, study.run(items.confidence_specs(study)))
+curves = items.learning_frame(study, study.run(table.confidence(study)))
 fig = plotting.loss_curves(curves, by="model", y="valid_auc", x_title="epoch", y_title="validation AUC (mean over tasks)",
                            title="Learning curves: MMoE vs DEPHN on Criteo-UR (mean and min–max over seeds)")
 study.save_figure(fig, "learning_curves", title="Learning curves of the headline comparison",

@@ -17,7 +17,7 @@
 
 # %%
 from dephn import plotting
-from dephn.study import items, open_study
+from dephn.study import items, open_study, table
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
                    aliccp_path=aliccp_path, wechat_path=wechat_path)
@@ -25,7 +25,7 @@ print(f"profile {study.profile.name}: methods {', '.join(study.profile.balance)}
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-results = study.run(items.balance_specs(study))
+results = study.run(table.balancing(study))
 tasks = study.dataset("criteo-ur").schema.tasks
 gains = items.paired_gains(results, tasks)
 

@@ -20,17 +20,17 @@
 
 # %%
 from dephn import plotting
-from dephn.study import items, open_study
+from dephn.study import items, open_study, table
 
 study = open_study(profile, out_dir, seeds=seeds, criteo_path=criteo_path,
                    aliccp_path=aliccp_path, wechat_path=wechat_path)
-print(f"profile {study.profile.name}: {len(items.ABLATIONS)} ablations x 2 data sets x {len(study.profile.seeds)} seeds")
+print(f"profile {study.profile.name}: {len(table.ABLATIONS)} ablations x 2 data sets x {len(study.profile.seeds)} seeds")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-results = study.run(items.ablation_specs(study))
+results = study.run(table.ablations(study))
 tasks = study.dataset("criteo-ur").schema.tasks
-gains = items.paired_gains(results, tasks, baseline=items.FULL)
+gains = items.paired_gains(results, tasks, baseline=table.FULL)
 
 # %% [markdown]
 # ## Each ablation against full DEPHN

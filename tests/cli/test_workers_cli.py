@@ -36,15 +36,13 @@ def test_bad_worker_flags_are_one_line_and_exit_1(flags, message, tmp_path, caps
 def test_study_with_workers_runs_the_plan_first_then_the_notebooks(tmp_path, monkeypatch):
     seen = {}
 
-    def fake_prerun(opened, run, only=None):
-        study = opened(False)
-        seen.update(out=study.out, materialize=study.materialize, seeds=study.profile.seeds, only=only,
-                    store=study.store.root)
+    def fake_prerun(study, run, only=None):
+        seen.update(out=study.out, seeds=study.profile.seeds, only=only, store=study.store.root)
 
     monkeypatch.setattr(study_cli, "prerun", fake_prerun)
     monkeypatch.setattr(study_cli, "run_study", lambda profile, out, **kw: seen.update(notebooks_out=out, **kw))
     assert main(["study", "--profile", "smoke", "--out", str(tmp_path), "--seeds", "3,4", "--only", "02",
                  "--workers", "2", "--no-report"]) == 0
-    assert seen["out"] == tmp_path and seen["notebooks_out"] == tmp_path and seen["materialize"] is False
+    assert seen["out"] == tmp_path and seen["notebooks_out"] == tmp_path
     assert list(seen["seeds"]) == [3, 4] and seen["only"] == ["02"]
     assert seen["parameters"] == {"seeds": [3, 4]}
