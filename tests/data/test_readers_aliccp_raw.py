@@ -5,9 +5,8 @@ import pandas as pd
 import pytest
 
 from dephn.data.readers.aliccp_raw import EsmmTextReader, RawAliCCPReader, default_common_path
-from dephn.data.readers.fixtures import write_aliccp_esmm, write_aliccp_raw
 from dephn.errors import DataError, DephnError
-from tests.data._reader_fixtures import read_all, write
+from tests.data._reader_fixtures import read_all, write, write_aliccp_esmm, write_aliccp_raw
 
 FIELDS = ("101", "205", "210", "150_14")
 

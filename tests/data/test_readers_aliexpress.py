@@ -6,9 +6,8 @@ import pandas as pd
 import pytest
 
 from dephn.data.readers.aliexpress import ALIEXPRESS_DENSE, ALIEXPRESS_SPARSE, AliExpressReader
-from dephn.data.readers.fixtures import write_aliexpress
 from dephn.errors import DataError
-from tests.data._reader_fixtures import read_all, sample, write
+from tests.data._reader_fixtures import read_all, sample, write, write_aliexpress
 
 
 @pytest.mark.parametrize("name, rows", [("torchrechub_aliexpress_train_sample.csv", 100),

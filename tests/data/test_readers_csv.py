@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 
 from dephn.data.readers.csv import CsvReader, CsvSpec
-from dephn.data.readers.fixtures import write_csv_example
 from dephn.errors import DataError, DataWarning, DephnError
-from tests.data._reader_fixtures import read_all, write
+from tests.data._reader_fixtures import read_all, write, write_csv_example
 
 DATA = "y1,y2,price,city,shop\n1,0,3.5,paris,a\n0,0,,lyon,b\n1,1,10,,a\n"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dephn.data.readers.fixtures import write_wechat
 from dephn.data.readers.wechat import WECHAT_TASKS, WeChatReader
+from dephn.data.standins import write_wechat
 from dephn.errors import DataError, DephnError
 from tests.data._reader_fixtures import read_all
 
