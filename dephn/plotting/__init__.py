@@ -8,7 +8,6 @@
 | Fig. 5   gain over MMoE per γ × corr       | `gain_over_baseline` (input: `gain_frame`) |
 | Fig. 6   training loss, TVG vs MG          | `loss_curves` |
 | Fig. 7   activation against confidence c   | `confidence_plot`, `task_relation`, `target_curves` |
-| Tables I, II                               | `format_table` (pandas), `model_table_figure` |
 | gates, contributions, VG coefficients      | `gate_history`, `gate_heatmap`, `contributions`,
 |                                            | `vg_coefficients`, `vg_action` (does it act?) |
 | VG vs gradient balancing (notebook 09)     | `method_gains` |
@@ -17,30 +16,20 @@
 `save_figure` is the one helper that writes figures to disk (HTML + PNG + JSON + index);
 `dephn.plotting.widgets` holds the notebook explorers and `show`.
 """
-from .activation import activation_ratio, public_share
-from .binning import binned_band
-from .confidence import confidence_plot, task_relation
-from .contributions import contributions
-from .data import label_rates, target_curves
+from .confidence import binned_band, confidence_plot, target_curves, task_relation
 from .diagnostics import band_means_plot, reranking_plot
-from .gains import method_gains
-from .gammas import gamma_grid, gamma_heatmaps, gamma_point_table
-from .gating import gate_heatmap, gate_history
+from .gammas import gamma_grid, gamma_heatmaps, gamma_point_table, vg_action, vg_coefficients
+from .gating import contributions, gate_heatmap, gate_history
 from .save import read_index, save_figure, static_image, static_png_available
-from .ssg import ssg_heatmap
-from .sweep import gain_frame, gain_over_baseline
-from .tables import format_table, model_table_figure, table_figure
+from .ssg import activation_ratio, public_share, ssg_heatmap
+from .sweep import gain_frame, gain_over_baseline, method_gains
 from .training import curve_stats, loss_curves
-from .vgaction import vg_action
-from .vgcoef import coefs_by_task, vg_coefficients
 from .widgets import confidence_explorer, gamma_explorer, gate_explorer, show
 
 __all__ = [
-    "activation_ratio", "band_means_plot", "binned_band", "coefs_by_task", "confidence_explorer",
-    "confidence_plot", "contributions", "curve_stats", "format_table", "gain_frame", "gain_over_baseline",
-    "gamma_explorer", "gamma_grid", "gamma_heatmaps", "gamma_point_table", "gate_explorer",
-    "gate_heatmap", "gate_history", "label_rates", "loss_curves", "method_gains", "model_table_figure",
-    "public_share", "read_index", "reranking_plot",
-    "save_figure", "show", "ssg_heatmap", "static_image", "static_png_available", "table_figure",
-    "target_curves", "task_relation", "vg_action", "vg_coefficients",
+    "activation_ratio", "band_means_plot", "binned_band", "confidence_explorer", "confidence_plot",
+    "contributions", "curve_stats", "gain_frame", "gain_over_baseline", "gamma_explorer", "gamma_grid",
+    "gamma_heatmaps", "gamma_point_table", "gate_explorer", "gate_heatmap", "gate_history", "loss_curves",
+    "method_gains", "public_share", "read_index", "reranking_plot", "save_figure", "show", "ssg_heatmap",
+    "static_image", "static_png_available", "target_curves", "task_relation", "vg_action", "vg_coefficients",
 ]

@@ -1,22 +1,23 @@
 """Paper Fig. 7: what each model learnt of each task as a function of the base confidence c.
 
-On Criteo-R/UR (docs/decisions.md#criteo-r-and-criteo-ur) every label is derived from the teacher's logit c, so a model's
-activation (its logit) plotted against c shows how well it recovered each task's target
-curve y(c) — and, for MMoE vs DEPHN on Criteo-UR, whether the unrelated second task was
-learnt in its own shape. Per bin of c: the median activation and a `level` prediction
-interval (band). The true target y(c) lives on another scale than a logit (the labels are
-thresholded from it), so it is drawn on a secondary y axis (right) rather than rescaled.
+On Criteo-R/UR (docs/decisions.md#criteo-r-and-criteo-ur) every label is derived from the
+teacher's logit c, so a model's activation (its logit) against c shows how well it recovered
+each task's target curve y(c). A scatter of 100k points hides its shape: per bin of c we draw
+the median activation and the central `level` prediction interval (quantiles (1−level)/2 and
+(1+level)/2), bins holding equal numbers of samples so the tails get wide bins instead of noisy
+quantiles. The true y(c) lives on another scale than a logit (the labels threshold it), so it
+is drawn on a secondary y axis (right) rather than rescaled.
 """
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..errors import DephnError
-from .binning import binned_band
 from .theme import TRUE_CURVE_COLOR, colors_for, finish, rgba
 
 C_LABEL = "base confidence c (teacher logit)"
@@ -24,6 +25,50 @@ ACT_LABEL = "model activation (logit)"
 TRUE_LABEL = "true target y(c) (right axis)"
 
 Curve = tuple[np.ndarray, np.ndarray]
+
+
+BAND_COLUMNS = ["x", "x_lo", "x_hi", "n", "median", "lower", "upper"]
+
+
+def binned_band(x: np.ndarray, y: np.ndarray, *, bins: int = 40, level: float = 0.9,
+                binning: str = "quantile", min_count: int = 5) -> pd.DataFrame:
+    """Per bin of x: its median x, edges, count and the median and `level` interval of y.
+
+    binning "quantile" (equal counts) or "uniform" (equal widths). Bins with fewer than
+    `min_count` samples are dropped (their quantiles would be noise). Non-finite pairs are ignored.
+    """
+    if not 0.0 < level < 1.0:
+        raise DephnError(f"interval level must lie in (0, 1), got {level}")
+    if bins < 1:
+        raise DephnError(f"bins must be >= 1, got {bins}")
+    x = np.asarray(x, dtype=float).reshape(-1)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    if x.shape != y.shape:
+        raise DephnError(f"x and y differ in length: {len(x)} vs {len(y)}")
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if len(x) == 0:
+        return pd.DataFrame(columns=BAND_COLUMNS)
+    if binning == "quantile":
+        edges = np.unique(np.quantile(x, np.linspace(0.0, 1.0, bins + 1)))   # ties merge bins
+    elif binning == "uniform":
+        edges = np.linspace(x.min(), x.max(), bins + 1)
+    else:
+        raise DephnError(f"unknown binning {binning!r}; known: quantile, uniform")
+    if len(edges) < 2:                       # constant x: one bin
+        edges = np.array([x[0], x[0]])
+    # right-closed last bin: every x lands in [edges[0], edges[-1]]
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)   # (N,)
+    q_lo, q_hi = (1.0 - level) / 2.0, (1.0 + level) / 2.0
+    rows = []
+    for b in range(len(edges) - 1):
+        sel = idx == b
+        n = int(sel.sum())
+        if n < min_count:
+            continue
+        lo, med, hi = np.quantile(y[sel], [q_lo, 0.5, q_hi])
+        rows.append((float(np.median(x[sel])), edges[b], edges[b + 1], n, med, lo, hi))
+    return pd.DataFrame(rows, columns=BAND_COLUMNS)
 
 
 def band_traces(x: np.ndarray, y: np.ndarray, name: str, color: str, *, level: float, bins: int,
@@ -134,3 +179,32 @@ def _check(c, activations) -> np.ndarray:
                 raise DephnError(f"activation of {model!r}/{task!r} has {np.shape(a)[0]} rows, "
                                  f"c has {len(c)}")
     return c
+
+
+def target_curves(c: np.ndarray, targets: Mapping[str, np.ndarray], *, mode: str = "lines",
+                  title: str | None = None) -> go.Figure:
+    """The true targets y(c) against the base confidence c, e.g. c itself, y_r and y_ur.
+
+    c: (N,) grid or samples; targets: name -> (N,). Points are sorted by c so lines read left
+    to right; mode "markers" suits targets with noise (y_r has an ε term).
+    """
+    c = np.asarray(c, dtype=float).reshape(-1)
+    if not targets:
+        raise DephnError("no target curve to plot")
+    order = np.argsort(c, kind="stable")
+    colors = colors_for(targets)
+    fig = go.Figure()
+    for name, y in targets.items():
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if y.shape != c.shape:
+            raise DephnError(f"target {name!r} has {len(y)} values, c has {len(c)}")
+        fig.add_trace(go.Scatter(x=c[order], y=y[order], mode=mode, name=name,
+                                 line=dict(color=colors[name], width=2),
+                                 marker=dict(color=colors[name], size=3, opacity=0.5),
+                                 hovertemplate=f"{name}<br>c %{{x:.3f}}<br>y %{{y:.3f}}<extra></extra>"))
+    fig.add_hline(y=0, line_color="#bbb", line_width=1)
+    fig.update_xaxes(title_text=C_LABEL)
+    fig.update_yaxes(title_text="target y(c)")
+    return finish(fig, title or "True targets against the base confidence c (Criteo-R / Criteo-UR, "
+                                "paper §IV-A); labels threshold these curves",
+                  width=850, height=480, legend=dict(title="target"))

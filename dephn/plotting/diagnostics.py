@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..errors import DephnError
-from .theme import TRUE_CURVE_COLOR, colors_for, finish, rgba
+from .theme import TRUE_CURVE_COLOR, colors_for, finish, require_columns, rgba
 
 BAND_COLUMNS = ("model", "task", "c_mid", "mean", "min", "max", "true")
 CEILING_STYLE = {"strictly monotone ceiling": "dashdot", "monotone ceiling (ties allowed)": "dot",
@@ -31,9 +31,7 @@ def band_means_plot(bands: pd.DataFrame, *, tasks: Sequence[str] | None = None,
 
     bands: columns model, task, c_mid, mean, min, max, true (one row per model, task and bin).
     """
-    missing = [c for c in BAND_COLUMNS if c not in bands.columns]
-    if missing:
-        raise DephnError(f"band means frame lacks columns {missing}")
+    require_columns(bands, BAND_COLUMNS, "band means frame")
     if not len(bands):
         raise DephnError("no band means to plot")
     tasks = list(tasks) if tasks is not None else list(dict.fromkeys(bands["task"]))
@@ -83,9 +81,7 @@ def reranking_plot(per_seed: pd.DataFrame, ceilings: pd.DataFrame, *, tasks: Seq
     """
     t1, t2 = tasks[:2]
     own, by_t1 = f"{t2} AUC", f"{t2} AUC by {t1} logit"
-    missing = [c for c in ("model", "seed", own, by_t1) if c not in per_seed.columns]
-    if missing:
-        raise DephnError(f"re-ranking frame lacks columns {missing}")
+    require_columns(per_seed, ("model", "seed", own, by_t1), "re-ranking frame")
     row = ceilings[ceilings["task"] == t2]
     if len(row) != 1:
         raise DephnError(f"ceilings name task {t2!r} {len(row)} times, expected once")

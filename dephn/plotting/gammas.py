@@ -1,8 +1,12 @@
-"""Paper Fig. 4: the eight virtual-gradient functions γ(x, y) over [0, 1]² (docs/decisions.md#gamma-functions).
+"""The virtual gradient: its γ functions (paper Fig. 4), its coefficients in training, whether it acts.
 
-x is the label correlation φ(Y_j, Y_t) of two tasks, y the gate difference
-min(1, |G^t − G^j|); γ scales the gradient reaching a gate (eq. 8). The values come from
-the same functions the training uses (`dephn.virtual_gradient.GAMMAS`), not a re-typed copy.
+x is the label correlation φ(Y_j, Y_t) of two tasks, y the gate difference min(1, |G^t − G^j|);
+γ(x, y) ∈ [0, 2] scales the gradient reaching a gate (eq. 8; docs/decisions.md#gamma-functions):
+c = 1 leaves it unchanged, c > 1 amplifies it, c < 1 damps it. The values come from the
+functions the training uses (`dephn.virtual_gradient.GAMMAS`), not a re-typed copy.
+`vg_action` shows beside the coefficient how much it changed the gate parameters' gradient and
+update (relative L2 change, from `dephn.train.probe`): under Adam a near-constant coefficient
+changes the gradient but not the update; with SGD on the gates both change alike.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from plotly.subplots import make_subplots
 
 from ..errors import DephnError
 from ..virtual_gradient import GAMMAS
-from .theme import SEQUENTIAL, finish
+from .theme import SEQUENTIAL, colors_for, finish, require_columns, rgba
 
 FORMULAS = {
     "mul_cos": "cos(2πxy) + 1", "mul_abs": "2·|2xy − 1|",
@@ -27,6 +31,7 @@ FORMULAS = {
 }
 X_LABEL = "label correlation x = |φ(Y_j, Y_t)|"
 Y_LABEL = "gate difference y = min(1, |G^t − G^j|)"
+ACTION_COLUMNS = ("model", "regime", "seed", "step", "coef_mean", "coef_min", "coef_max")
 GammaFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -90,10 +95,75 @@ def _resolve(gamma: GammaFn | str) -> GammaFn:
 
 
 def _as_mapping(gammas) -> dict[str, GammaFn]:
-    if isinstance(gammas, Mapping):
-        fns = dict(gammas)
-    else:
-        fns = {g: _resolve(g) for g in gammas}
+    fns = dict(gammas) if isinstance(gammas, Mapping) else {g: _resolve(g) for g in gammas}
     if not fns:
         raise DephnError("no γ function to plot")
     return fns
+
+
+def vg_coefficients(coefs: Mapping[str, np.ndarray], *, bins: int = 50, facet: bool = False,
+                    title: str | None = None) -> go.Figure:
+    """Histograms of the coefficients (all steps and gate entries pooled) per label, e.g. task.
+
+    Overlaid by default; facet=True puts each label in its own row with a shared x axis.
+    Bars are the share of coefficients per bin, so labels with different counts compare.
+    """
+    values = {str(k): np.asarray(v, dtype=float).reshape(-1) for k, v in coefs.items()}
+    values = {k: v[np.isfinite(v)] for k, v in values.items()}
+    if not values or not any(len(v) for v in values.values()):
+        raise DephnError("no virtual-gradient coefficient to plot (was the virtual gradient on?)")
+    lo = min(float(v.min()) for v in values.values() if len(v))
+    hi = max(float(v.max()) for v in values.values() if len(v))
+    size = (hi - lo) / bins if hi > lo else 0.01
+    xbins = dict(start=lo, end=hi + size, size=size)   # identical bins for every label
+    colors = colors_for(values)
+    rows = len(values) if facet else 1
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                        subplot_titles=list(values) if facet else None)
+    for i, (label, v) in enumerate(values.items()):
+        fig.add_trace(go.Histogram(
+            x=v, name=f"{label} (n={len(v)})", xbins=xbins, histnorm="probability",
+            marker_color=colors[label], opacity=1.0 if facet else 0.6,
+            hovertemplate=f"{label}<br>c in %{{x}}<br>share %{{y:.3f}}<extra></extra>"),
+            row=i + 1 if facet else 1, col=1)
+    for r in range(1, rows + 1):
+        fig.add_vline(x=1.0, line_dash="dot", line_color="#444", row=r, col=1)
+    fig.update_xaxes(title_text="coefficient c (gradient multiplier; 1 = unchanged)", row=rows, col=1)
+    fig.update_yaxes(title_text="share of coefficients")
+    return finish(fig, title or "Virtual-gradient coefficients seen during training (eq. 8)",
+                  width=850, height=max(420, 220 * rows + 120), barmode="overlay",
+                  legend=dict(title="coefficients of"))
+
+
+def vg_action(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Left: the coefficient's mean per recorded step (line) and its range over every gate entry
+    and sample (band); right: its relative change of the gates' gradient and update.
+    frame: one row per run and recorded step (`dephn.study.items.vg_action`)."""
+    require_columns(frame, ACTION_COLUMNS, "virtual-gradient action frame")
+    if frame.empty:
+        raise DephnError("no virtual-gradient run recorded its coefficients")
+    frame = frame.assign(curve=frame["model"] + " · " + frame["regime"])
+    colors = colors_for(dict.fromkeys(frame["curve"]))
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(
+        "coefficient: mean per step, band = min–max over entries", "relative change by the coefficient"))
+    for curve, part in frame.groupby("curve", sort=False):
+        by_step = part.groupby("step").agg(mean=("coef_mean", "mean"), lo=("coef_min", "min"), hi=("coef_max", "max"))
+        steps = list(by_step.index)
+        fig.add_trace(go.Scatter(x=steps + steps[::-1], y=list(by_step["hi"]) + list(by_step["lo"])[::-1],
+                                 fill="toself", fillcolor=rgba(colors[curve], 0.15), line=dict(width=0),
+                                 hoverinfo="skip", showlegend=False, legendgroup=curve), row=1, col=1)
+        fig.add_trace(go.Scatter(x=steps, y=by_step["mean"], mode="lines", name=curve, legendgroup=curve,
+                                 line=dict(color=colors[curve])), row=1, col=1)
+        for key, dash, word in (("grad_rel_change", "dot", "gradient"), ("update_rel_change", "solid", "update")):
+            if key not in part.columns:
+                continue
+            probe = part.dropna(subset=[key]).groupby("step")[key].median()
+            fig.add_trace(go.Scatter(x=list(probe.index), y=probe.values, mode="lines+markers", legendgroup=curve,
+                                     name=f"{curve}: {word}", line=dict(color=colors[curve], dash=dash),
+                                     marker=dict(size=4), showlegend=True), row=1, col=2)
+    fig.add_hline(y=1.0, line_dash="dot", line_color="#444", row=1, col=1)
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(title_text="coefficient c", row=1, col=1)
+    fig.update_yaxes(title_text="‖with − without‖ / ‖without‖ (median over seeds)", row=1, col=2)
+    return finish(fig, title or "Does the virtual gradient act? Coefficient and its effect on the gate update",
+                  width=1150, height=480, legend=dict(title="model · regime (dotted: gradient, solid: update)"))

@@ -1,8 +1,10 @@
-"""Paper Fig. 5: AUC gain over MMoE of each γ × correlation setting of the virtual gradient.
+"""Paired gains over a baseline: paper Fig. 5 (each γ × correlation setting of the virtual gradient
+over MMoE) and notebook 09 (each gradient-balancing method over plain training).
 
-The paper shows single-run differences; here every bar is a mean paired difference over
-seeds (same seed, same data order for both configurations) with its t-interval, and a star
-marks settings whose paired t-test gives p < 0.05 — so a reader sees which gains are real.
+The paper shows single-run differences; here every bar is a mean paired difference over seeds
+(same seed, same data order for both configurations) with its t-interval, and a star marks
+p < 0.05, so a reader sees which gains are real. `method_gains` bars also carry (customdata) the
+smallest difference the paired test could detect at this number of seeds (80% power), if given.
 """
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from plotly.subplots import make_subplots
 from ..errors import DephnError
 from ..experiments.aggregate import paired_comparison, t_half_width
 from ..virtual_gradient import GAMMAS
-from .theme import colors_for, finish
+from .theme import colors_for, finish, require_columns
 
 REQUIRED = ("dataset", "gamma", "corr", "task", "diff", "lo", "hi", "p_value")
+METHOD_REQUIRED = ("dataset", "model", "method", "task", "diff", "lo", "hi", "p_value")
 SIGNIFICANT = 0.05
 _GROUP_WIDTH = 0.8          # share of a category's slot taken by its group of bars
 
@@ -62,9 +65,7 @@ def gain_over_baseline(frame: pd.DataFrame, *, baseline: str = "MMoE", metric: s
     x = γ (in the paper's order), colour = correlation measure, error bars = [lo, hi],
     a star above (below, for losses) each bar whose p-value is under 0.05.
     """
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise DephnError(f"gain frame lacks column(s) {missing}; needs {list(REQUIRED)}")
+    require_columns(frame, REQUIRED, "gain frame")
     if frame.empty:
         raise DephnError("gain frame is empty: no virtual-gradient setting to compare")
     datasets = list(dict.fromkeys(frame["dataset"]))
@@ -117,3 +118,32 @@ def gain_over_baseline(frame: pd.DataFrame, *, baseline: str = "MMoE", metric: s
                   width=max(650, 520 * len(datasets) + 120), height=320 * len(tasks) + 180,
                   legend=dict(title="correlation"), bargap=0.0)
 
+
+
+def method_gains(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """One panel per (data set, model), grouped bars per method and task.
+    frame: `dephn.study.items.paired_gains` (one row per data set, model, method, task)."""
+    require_columns(frame, METHOD_REQUIRED, "gain frame")
+    if frame.empty:
+        raise DephnError("no method to compare with plain training")
+    panels = list(dict.fromkeys(zip(frame["dataset"], frame["model"])))
+    tasks = list(dict.fromkeys(frame["task"]))
+    colors = colors_for(tasks)
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.07,
+                        subplot_titles=[f"{d} — {m}" for d, m in panels])
+    for row, (dataset, model) in enumerate(panels, start=1):
+        part = frame[(frame["dataset"] == dataset) & (frame["model"] == model)]
+        for task in tasks:
+            t = part[part["task"] == task]
+            fig.add_trace(go.Bar(
+                x=t["method"], y=t["diff"], name=task, legendgroup=task, showlegend=row == 1,
+                marker_color=colors[task],
+                error_y=dict(type="data", symmetric=False, array=t["hi"] - t["diff"], arrayminus=t["diff"] - t["lo"]),
+                text=["★" if p < SIGNIFICANT else "" for p in t["p_value"]], textposition="outside",
+                customdata=t[["p_value"] + (["detectable"] if "detectable" in t else [])].to_numpy(),
+                hovertemplate=f"{task}<br>%{{x}}: %{{y:+.4f}}<br>p = %{{customdata[0]:.3g}}<extra></extra>"),
+                row=row, col=1)
+        fig.add_hline(y=0.0, line_color="#444", row=row, col=1)
+        fig.update_yaxes(title_text="Δ test AUC", row=row, col=1)
+    return finish(fig, title or "Paired test-AUC gain over plain training (mean, 95% interval, ★ p < 0.05)",
+                  width=1100, height=300 * len(panels) + 160, barmode="group", legend=dict(title="task"))

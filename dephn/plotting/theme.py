@@ -1,9 +1,7 @@
-"""One look for every figure: template, sizes and stable colours per model / group.
+"""One look for every figure: template, sizes, stable colours per model, and the input checks.
 
-A model keeps its colour in every figure of the study (MMoE is always the same blue,
-DEPHN the same red), so a reader comparing Fig. 5 with Fig. 7 does not have to re-read
-legends. Names not listed here take the next free colour of a qualitative palette, in
-order of first appearance within one figure.
+A model keeps its colour in every figure (MMoE always the same blue, DEPHN the same red), so
+figures compare without re-reading legends; other names take the next free palette colour.
 """
 from __future__ import annotations
 
@@ -11,6 +9,8 @@ import textwrap
 from typing import Iterable
 
 import plotly.graph_objects as go
+
+from ..errors import DephnError
 
 TEMPLATE = "plotly_white"
 FONT = dict(family="Helvetica, Arial, sans-serif", size=13)
@@ -51,6 +51,13 @@ def colors_for(names: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def require_columns(frame, columns: Iterable[str], what: str) -> None:
+    """A DephnError naming the columns `frame` lacks (`what` names the frame)."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DephnError(f"{what} lacks column(s) {missing}")
+
+
 def rgba(color: str, alpha: float) -> str:
     """'#rrggbb' -> 'rgba(r, g, b, alpha)', for translucent bands of a line's colour."""
     h = color.lstrip("#")
@@ -62,11 +69,8 @@ def rgba(color: str, alpha: float) -> str:
 
 def finish(fig: go.Figure, title: str, *, width: int | None = None, height: int | None = None,
            **layout) -> go.Figure:
-    """Apply the study's template, title and size; extra keyword arguments go to the layout.
-
-    Plotly does not wrap titles: a long one is broken into lines that fit the width, and
-    the top margin grows with the number of lines.
-    """
+    """The study's template, title and size; extra keyword arguments go to the layout.
+    Plotly does not wrap titles: a long one is broken into lines and the top margin grows."""
     lines = wrap_title(title, width or DEFAULT_WIDTH)
     # px between the title's first line and the plot area: plotly anchors a multi-line
     # title's bottom on its first line, so the later lines need room below it too

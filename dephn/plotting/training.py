@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import DephnError
-from .theme import colors_for, finish, rgba
+from .theme import colors_for, finish, require_columns, rgba
 
 BANDS = ("minmax", "std", "none")
 
@@ -24,9 +24,7 @@ def loss_curves(frame: pd.DataFrame, by: str = "gate", *, y: str = "loss", band:
     steps frame with the run's seed and setting attached). smooth > 1 applies a trailing
     moving average of that many recorded steps to each run before averaging over seeds.
     """
-    missing = [c for c in ("step", "seed", by, y) if c not in frame.columns]
-    if missing:
-        raise DephnError(f"loss frame lacks column(s) {missing}")
+    require_columns(frame, ("step", "seed", by, y), "loss frame")
     if band not in BANDS:
         raise DephnError(f"unknown band {band!r}; known: {', '.join(BANDS)}")
     if smooth < 1:

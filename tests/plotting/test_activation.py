@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from dephn.errors import DephnError
-from dephn.plotting.activation import activation_ratio, public_share
+from dephn.plotting.ssg import activation_ratio, public_share
 
 
 def frame():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dephn.errors import DephnError
-from dephn.plotting.binning import binned_band
+from dephn.plotting.confidence import binned_band
 
 
 def test_median_follows_a_linear_relation_and_band_contains_it():

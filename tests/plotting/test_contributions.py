@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dephn.errors import DephnError
-from dephn.plotting.contributions import contributions
+from dephn.plotting.gating import contributions
 
 
 def test_bars_are_mean_absolute_contributions_with_signed_mean_in_hover():

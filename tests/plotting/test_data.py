@@ -1,9 +1,8 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from dephn.errors import DephnError
-from dephn.plotting.data import label_rates, target_curves
+from dephn.plotting.confidence import target_curves
 
 
 def test_target_curves_are_sorted_by_c():
@@ -16,13 +15,3 @@ def test_target_curves_are_sorted_by_c():
     with pytest.raises(DephnError, match="values"):
         target_curves(c, {"bad": np.zeros(2)})
 
-
-def test_label_rates_on_a_log_axis_with_readable_labels():
-    s = pd.DataFrame({"dataset": ["aliccp", "aliccp"], "task": ["click", "purchase"], "rate": [0.04, 0.0002]})
-    fig = label_rates(s)
-    assert [t.name for t in fig.data] == ["click", "purchase"]
-    assert fig.layout.yaxis.type == "log"
-    assert fig.data[0].text == ("4.00%",) and fig.data[1].text == ("2.00e-04",)
-    assert label_rates(s, log_y=False).layout.yaxis.type == "linear"
-    with pytest.raises(DephnError, match="rate"):
-        label_rates(s.drop(columns="rate"))

@@ -40,7 +40,7 @@ def test_band_means_panel_per_task_with_seed_range_mean_and_true_probability():
 
 
 def test_band_means_reject_missing_columns_and_tasks():
-    with pytest.raises(DephnError, match="lacks columns"):
+    with pytest.raises(DephnError, match="lacks column"):
         band_means_plot(bands_frame().drop(columns="true"))
     with pytest.raises(DephnError, match="no band means for task"):
         band_means_plot(bands_frame(), tasks=["task3"])
@@ -73,7 +73,7 @@ def test_reranking_points_against_the_diagonal_and_the_ceilings():
 
 def test_reranking_rejects_missing_columns_and_ceilings():
     per_seed, ceil = reranking_inputs()
-    with pytest.raises(DephnError, match="lacks columns"):
+    with pytest.raises(DephnError, match="lacks column"):
         reranking_plot(per_seed.drop(columns="task2 AUC"), ceil, tasks=("task1", "task2"))
     with pytest.raises(DephnError, match="expected once"):
         reranking_plot(per_seed, ceil[ceil["task"] == "task1"], tasks=("task1", "task2"))

@@ -2,15 +2,7 @@ import numpy as np
 import pytest
 
 from dephn.errors import DephnError
-from dephn.plotting.vgcoef import coefs_by_task, vg_coefficients
-
-
-def test_split_by_task_axis():
-    h = np.arange(2 * 3 * 4).reshape(2, 3, 4)                      # (steps, T, M)
-    parts = coefs_by_task(h, ["a", "b", "c"])
-    np.testing.assert_array_equal(parts["b"], h[:, 1])
-    with pytest.raises(DephnError, match="task axis"):
-        coefs_by_task(h, ["a", "b"])
+from dephn.plotting.gammas import vg_coefficients
 
 
 def test_histograms_pool_all_values_with_identical_bins():
