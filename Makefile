@@ -43,7 +43,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -m "not browser and not notebooks and not slow"
 
 bench: setup
-	$(BIN)/dephn bench --peers --out benchmarks
+	$(BIN)/python -m benchmarks.train_bench --peers --out benchmarks
 
 clean-cache:
 	rm -rf data/cache

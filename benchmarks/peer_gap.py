@@ -1,9 +1,9 @@
 """Why our MMoE trails torch-rechub's on task 2: the architectures' differences, one at a time.
 
-    python benchmarks/peer_gap.py [--seeds 0,1,2,3,4] [--rows 200000] [--epochs 6] [--json FILE]
+    python -m benchmarks.peer_gap [--seeds 0,1,2,3,4] [--rows 200000] [--epochs 6] [--json FILE]
 
 The training benchmark's "mmoe within 0.001 AUC of the best peer" check compares each library's
-own MMoE. Ours and torch-rechub's differ in what the libraries fix (dephn/bench/peers.py): the
+own MMoE. Ours and torch-rechub's differ in what the libraries fix (benchmarks/train_bench/peers.py): the
 peer batch-normalises its gate logits, trains its embedding tables with plain Adam (every row,
 every step) where ours uses SparseAdam's rule (the rows a batch touches), and feeds dense values
 raw where ours multiplies each by a learned vector. This runs, on the benchmark's data and
@@ -65,9 +65,9 @@ def _without_gate_batch_norm(model: torch.nn.Module) -> None:
 
 
 def run_variant(name: str, data, seed: int, epochs: int) -> dict:
-    from dephn.bench.ours import train_ours
-    from dephn.bench.peers import train_rechub
-    from dephn.bench.plan import BenchConfig, Entry
+    from benchmarks.train_bench.ours import train_ours
+    from benchmarks.train_bench.peers import train_rechub
+    from benchmarks.train_bench.plan import BenchConfig, Entry
 
     kind, options = VARIANTS[name]
     cfg = BenchConfig(seed=seed, epochs=epochs, repeats=1)
@@ -131,7 +131,7 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--json", type=Path, help="write the runs and the summary here")
     args = ap.parse_args(argv)
-    from dephn.bench.peers import peer_missing
+    from benchmarks.train_bench.peers import peer_missing
     from dephn.data.datasets import load_dataset
 
     names = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -174,7 +174,7 @@ def _earlier_runs(path: Path | None, rows: int, epochs: int, fingerprint: str) -
 
 def _write(path: Path, argv, data, args, runs: list[dict], rows: list[dict]) -> None:
     path.write_text(json.dumps({
-        "command": "python benchmarks/peer_gap.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m benchmarks.peer_gap " + " ".join(argv if argv is not None else sys.argv[1:]),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": platform.machine(),
         "torch_threads": torch.get_num_threads(), "data_fingerprint": data.fingerprint,
         "rows": args.rows, "epochs": args.epochs, "runs": runs, "summary": rows}, indent=1) + "\n")

@@ -22,7 +22,6 @@ LAYERS = (
     ("dephn.plotting",),
     ("dephn.report",),
     ("dephn.study",),
-    ("dephn.bench",),
     ("dephn.cli", "dephn.__main__"),
 )
 MAX_LINES = 400

@@ -1,27 +1,31 @@
-"""`dephn bench`: training throughput, peak memory and test AUC, ours vs the peers' MMoE."""
+"""`python -m benchmarks.train_bench`: training throughput, peak memory and test AUC, ours vs the
+peers' MMoE. User errors are one line and exit 1, never a traceback."""
 from __future__ import annotations
 
+import argparse
 import shlex
+import sys
 
-from ..bench.outputs import README, results_json
-from ..bench.peers import peer_missing
-from ..bench.plan import DEFAULT_MODELS, BenchConfig, parse_models, peer_entries
-from ..bench.report import checks_table, results_table
-from ..bench.runner import run_benchmark
-from ..data.datasets import load_dataset
-from ..errors import DephnError
-from ..train.device import resolve_device
+from dephn.data.datasets import load_dataset
+from dephn.errors import DephnError
+from dephn.train.device import resolve_device
 
+from .peers import peer_missing
+from .plan import DEFAULT_MODELS, BenchConfig, parse_models, peer_entries
+from .report import README, checks_table, results_json, results_table
+from .runner import run_benchmark
+
+PROG = "python -m benchmarks.train_bench"
 EMBEDDED = ("criteo", "criteo-r", "criteo-ur")
 
 
-def add_parser(sub) -> None:
+def build_parser() -> argparse.ArgumentParser:
     d = BenchConfig()
-    p = sub.add_parser(
-        "bench", help="benchmark training speed, memory and AUC (ours vs peer MMoE)",
-        description="Train each model on the same data with the same hyper-parameters, each in a fresh "
-                    "process, and write the results into OUT/README.md (section Training) and "
-                    "OUT/train_results.json.")
+    p = argparse.ArgumentParser(
+        prog=PROG, description="Benchmark training speed, memory and AUC (ours vs peer MMoE): train each "
+                               "model on the same data with the same hyper-parameters, each in a fresh "
+                               "process, and write the results into OUT/README.md (section Training) and "
+                               "OUT/train_results.json.")
     p.add_argument("--rows", type=int, default=d.rows, help="rows of the embedded generated Criteo source")
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -38,12 +42,12 @@ def add_parser(sub) -> None:
     p.add_argument("--repeats", type=int, default=d.repeats, help="interleaved rounds over all entries")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--cache-dir", default=None, help="processed-data cache ($DEPHN_CACHE or ./data/cache)")
-    p.set_defaults(func=run_bench)
+    return p
 
 
 def canonical_command(args) -> str:
     """The command with every option spelled out, so the notes say exactly what ran."""
-    parts = ["dephn", "bench", "--rows", str(args.rows), "--epochs", str(args.epochs),
+    parts = [*PROG.split(), "--rows", str(args.rows), "--epochs", str(args.epochs),
              "--batch-size", str(args.batch_size), "--models", args.models]
     if args.peers:
         parts.append("--peers")
@@ -88,7 +92,7 @@ def run_bench(args) -> int:
             reason = peer_missing(e.model)
             if reason:
                 skipped[e.name] = reason
-                print(f"dephn bench: {e.name}: {reason}; measuring the others")
+                print(f"train_bench: {e.name}: {reason}; measuring the others")
             else:
                 entries.append(e)
     data, description = load_bench_data(cfg, args.data)
@@ -98,7 +102,7 @@ def run_bench(args) -> int:
             skipped[e.name] = f"needs two or more tasks; {data.name} has one"
         entries = [e for e in entries if e.kind != "peer"]
         if peers:
-            print(f"dephn bench: {data.name} has one task: the peers' MMoE is not measured")
+            print(f"train_bench: {data.name} has one task: the peers' MMoE is not measured")
     result = run_benchmark(cfg, entries, data, args.out, command=canonical_command(args),
                            data_description=description, skipped=skipped)
     print(results_table(result["summaries"], list(data.schema.tasks)))
@@ -107,3 +111,14 @@ def run_bench(args) -> int:
     print(f"\nwritten: {args.out}/{README}, {args.out}/{results_json(cfg.device)}")
     return 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run_bench(args)
+    except DephnError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -16,10 +16,10 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..data.encoded import EncodedSplit
-from ..train.batches import BatchSource
-from ..train.step import task_losses
-from ..train.policy import policy_for
+from dephn.data.encoded import EncodedSplit
+from dephn.train.batches import BatchSource
+from dephn.train.step import task_losses
+from dephn.train.policy import policy_for
 
 
 def step_gflop(model: nn.Module, step: Callable[[nn.Module], torch.Tensor]) -> float:

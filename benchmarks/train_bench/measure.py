@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..train.metrics import mean_auc, task_metrics
+from dephn.train.metrics import mean_auc, task_metrics
 
 STATUS = Path("/proc/self/status")
 
@@ -55,7 +55,7 @@ class Measurement:
     peak_rss_mib: float | None = None           # process RSS high-water mark, filled by the worker
     peak_gpu_mib: float | None = None           # torch.cuda.max_memory_allocated (CUDA only)
     baseline_rss_mib: float | None = None       # the worker's RSS at its start (interpreter, torch, dephn)
-    gflop_per_step: float | None = None         # matrix-product GFLOP of one training step (bench.flops)
+    gflop_per_step: float | None = None         # matrix-product GFLOP of one training step (flops.py)
     notes: list[str] = field(default_factory=list)
 
     def best_epoch(self) -> EpochTime:

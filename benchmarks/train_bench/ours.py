@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import __version__
-from ..data.encoded import EncodedDataset
-from ..models import build_model
-from ..train.loop import fit
-from ..train.seed import set_seed
+from dephn import __version__
+from dephn.data.encoded import EncodedDataset
+from dephn.models import build_model
+from dephn.train.loop import fit
+from dephn.train.seed import set_seed
+
 from .flops import training_step_gflop
 from .measure import EpochTime, Measurement, auc_by_task, peak_gpu_mib
 from .plan import BenchConfig, Entry, model_config

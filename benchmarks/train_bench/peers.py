@@ -30,10 +30,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..data.encoded import EncodedDataset, EncodedSplit
-from ..errors import DephnError
-from ..train.device import resolve_device
-from ..train.seed import set_seed
+from dephn.data.encoded import EncodedDataset, EncodedSplit
+from dephn.errors import DephnError
+from dephn.train.device import resolve_device
+from dephn.train.seed import set_seed
+
 from .flops import step_gflop
 from .measure import EpochClock, Measurement, auc_by_task, epoch_times, peak_gpu_mib, probs_metrics, select_epoch
 from .plan import BENCH_MODEL_OPTIONS, PEER_LIBRARIES, BenchConfig, Entry, model_config
@@ -119,7 +120,7 @@ def train_rechub(entry: Entry, data: EncodedDataset, cfg: BenchConfig,
     """torch-rechub's MMoE trained by its own trainer. `adjust(model)`, when given, changes the
     built model before training: the one change of a controlled comparison
     (benchmarks/peer_gap.py removes its gates' batch norm)."""
-    # lazy: torch-rechub is in the optional [bench] extra; dephn.bench must import without it
+    # lazy: torch-rechub is in the optional [bench] extra; this harness must import without it
     from torch_rechub.basic.features import DenseFeature, SparseFeature
     from torch_rechub.models.multi_task import MMOE
     from torch_rechub.trainers import MTLTrainer
@@ -172,7 +173,7 @@ def no_version_check():
     real_get = requests.get
 
     def refuse(*args, **kwargs):
-        raise requests.ConnectionError("dephn bench makes no network calls")
+        raise requests.ConnectionError("the training benchmark makes no network calls")
 
     before = set(threading.enumerate())
     requests.get = refuse

@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..config import ModelConfig
-from ..errors import DephnError
-from ..models import model_names
-from ..train.config import TrainConfig
-from ..virtual_gradient import VGSetting
+from dephn.config import ModelConfig
+from dephn.errors import DephnError
+from dephn.models import model_names
+from dephn.train.config import TrainConfig
+from dephn.virtual_gradient import VGSetting
 
 # The ModelConfig fields the benchmark fixes (the rest keep their defaults, e.g. tower_hidden=(32,)).
 BENCH_MODEL_OPTIONS = {"embed_dim": 16, "n_experts": 4, "expert_hidden": (64,)}

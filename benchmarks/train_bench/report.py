@@ -16,13 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import json_default
-from .measure import Measurement
-from .outputs import README, results_json
+from dephn.fileio import json_default
 
+from .measure import Measurement
+
+README = "README.md"                # in the output folder (--out, default benchmarks/)
 SECTION = "## Training"
 CUDA_SECTION = "## Training on CUDA"
 README_TITLE = "# Benchmarks"
+
+
+def results_json(device: str) -> str:
+    """train_results.json for CPU runs, train_results_cuda.json for CUDA runs."""
+    return "train_results_cuda.json" if device.startswith("cuda") else "train_results.json"
+
 
 VG_OVERHEAD_MAX = 1.10
 DEPHN_OVER_MMOE_MAX = 3.0

@@ -16,14 +16,14 @@ from typing import Callable
 
 import torch
 
-from ..data.encoded import EncodedDataset
-from ..train.device import resolve_device, resolve_precision
+from dephn.data.encoded import EncodedDataset
+from dephn.train.device import resolve_device, resolve_precision
+
 from .measure import Measurement
 from .ours import train_ours
-from .outputs import README, results_json
 from .peers import train_peer
 from .plan import BenchConfig, Entry
-from .report import checks, render_section, summarize, update_readme, write_json
+from .report import README, checks, render_section, results_json, summarize, update_readme, write_json
 from .worker import dump_dataset, run_isolated
 
 

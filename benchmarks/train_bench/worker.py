@@ -1,7 +1,7 @@
 """One measurement in a fresh Python process, so its peak memory is its own.
 
 The parent writes the encoded arrays once (`dump_dataset`, plain .npy files) and, per entry,
-a job file; `python -m dephn.bench.worker JOB RESULT` memory-maps the arrays (as the data cache
+a job file; `python -m benchmarks.train_bench.worker JOB RESULT` memory-maps the arrays (as the data cache
 does), trains the entry, reads its RSS high-water mark (VmHWM) last, and writes the result.
 The worker's own output (the peers print progress) goes to a log file, shown on failure.
 """
@@ -15,13 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.encoded import EncodedDataset, EncodedSplit
-from ..data.schema import Schema
-from ..errors import DephnError
+from dephn.data.encoded import EncodedDataset, EncodedSplit
+from dephn.data.schema import Schema
+from dephn.errors import DephnError
+
 from .measure import Measurement, peak_rss_mib
 from .ours import train_ours
 from .peers import train_peer
 from .plan import BenchConfig, Entry
+
+ROOT = Path(__file__).resolve().parents[2]       # the repository: where `benchmarks` imports from
 
 SPLITS = ("train", "valid", "test")
 ARRAYS = ("sparse", "dense", "labels")
@@ -73,10 +76,11 @@ def run_isolated(entry: Entry, cfg: BenchConfig, data_dir: Path, workdir: Path,
     result_path.unlink(missing_ok=True)
     job_path.write_text(json.dumps({"entry": entry.to_dict(), "config": cfg.to_dict(),
                                     "data_dir": str(data_dir)}))
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=path)
     with open(log_path, "w") as log:
         try:
-            proc = subprocess.run([sys.executable, "-m", "dephn.bench.worker", str(job_path), str(result_path)],
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.train_bench.worker", str(job_path), str(result_path)],
                                   stdout=log, stderr=subprocess.STDOUT, env=env, timeout=timeout_s)
         except subprocess.TimeoutExpired:
             raise DephnError(f"bench: {entry.name} ran past {timeout_s:.0f} s; log: {log_path}") from None
@@ -89,14 +93,14 @@ def run_isolated(entry: Entry, cfg: BenchConfig, data_dir: Path, workdir: Path,
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: python -m dephn.bench.worker JOB.json RESULT.json", file=sys.stderr)
+        print("usage: python -m benchmarks.train_bench.worker JOB.json RESULT.json", file=sys.stderr)
         return 2
     baseline = peak_rss_mib()           # torch and dephn imported, nothing else yet
     job = json.loads(Path(argv[0]).read_text())
     try:
         m = run_job(job)
     except DephnError as e:
-        print(f"dephn bench worker: error: {e}", file=sys.stderr)
+        print(f"train_bench worker: error: {e}", file=sys.stderr)
         return 1
     m.peak_rss_mib, m.baseline_rss_mib = peak_rss_mib(), baseline   # last: after training and evaluation
     Path(argv[1]).write_text(json.dumps(m.to_dict()))

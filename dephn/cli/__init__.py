@@ -11,10 +11,10 @@ import sys
 
 from .. import __version__
 from ..errors import DephnError
-from . import bench, data, report, study, sweep, train
+from . import data, report, study, sweep, train
 from .args import Parser
 
-FAMILIES = (data, train, sweep, study, report, bench)
+FAMILIES = (data, train, sweep, study, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dephn.bench.plan import BenchConfig
+from benchmarks.train_bench.plan import BenchConfig
 from tests.conftest import synthetic_encoded
 
 

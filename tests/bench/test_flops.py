@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from dephn.bench.flops import training_step_gflop
-from dephn.bench.plan import Entry, model_config
+from benchmarks.train_bench.flops import training_step_gflop
+from benchmarks.train_bench.plan import Entry, model_config
 from dephn.models import build_model
 from dephn.models.output import ModelOutput
 

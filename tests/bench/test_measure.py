@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from dephn.bench.measure import (STATUS, EpochClock, EpochTime, Measurement, epoch_times, peak_rss_mib,
+from benchmarks.train_bench.measure import (STATUS, EpochClock, EpochTime, Measurement, epoch_times, peak_rss_mib,
                                  select_epoch)
 
 

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from dephn.bench.ours import cumulative_to_epochs, train_ours
-from dephn.bench.plan import BenchConfig, Entry
+from benchmarks.train_bench.ours import cumulative_to_epochs, train_ours
+from benchmarks.train_bench.plan import BenchConfig, Entry
 
 
 def test_cumulative_seconds_become_per_epoch_times():

@@ -1,5 +1,4 @@
 """benchmarks/peer_gap.py: the controlled comparison of our MMoE and torch-rechub's."""
-import importlib.util
 import json
 
 import numpy as np
@@ -7,13 +6,9 @@ import pytest
 import torch
 from scipy import stats
 
-from dephn.bench import peers
-from dephn.bench.plan import Entry
-from tests.conftest import REPO
-
-_spec = importlib.util.spec_from_file_location("peer_gap", REPO / "benchmarks" / "peer_gap.py")
-peer_gap = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(peer_gap)
+from benchmarks import peer_gap
+from benchmarks.train_bench import peers
+from benchmarks.train_bench.plan import Entry
 
 
 def _run(variant, seed, t1, t2, epoch=2, epochs=6):

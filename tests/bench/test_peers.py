@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from dephn.bench import peers
-from dephn.bench.flops import training_step_gflop
-from dephn.bench.plan import Entry, model_config
+from benchmarks.train_bench import peers
+from benchmarks.train_bench.flops import training_step_gflop
+from benchmarks.train_bench.plan import Entry, model_config
 from dephn.models import build_model
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from dephn.bench.plan import BENCH_MODEL_OPTIONS, BenchConfig, Entry, model_config, parse_models, peer_entries
+from benchmarks.train_bench.plan import BENCH_MODEL_OPTIONS, BenchConfig, Entry, model_config, parse_models, peer_entries
 from dephn.errors import DephnError
 
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from dephn.bench.measure import Measurement, epoch_times
-from dephn.bench.report import (Check, auc_check, checks, checks_table, render_section, results_table, summarize,
+from benchmarks.train_bench.measure import Measurement, epoch_times
+from benchmarks.train_bench.report import (Check, auc_check, checks, checks_table, render_section, results_table, summarize,
                                 update_readme, write_json)
 
 
@@ -71,7 +71,7 @@ def test_tables_show_every_entry_and_verdict():
 
 
 def _context():
-    return {"command": "dephn bench --rows 10", "date": "2030-01-01 00:00 UTC",
+    return {"command": "python -m benchmarks.train_bench --rows 10", "date": "2030-01-01 00:00 UTC",
             "machine": {"cores": 2, "processor": "x86_64", "platform": "Linux", "python": "3.11",
                         "torch": "2.x", "torch_threads": 2},
             "load_average": {"before": "1.00 1.00 1.00", "after": "2.00 2.00 2.00"},
@@ -87,7 +87,7 @@ def test_render_section_has_command_machine_load_and_tables():
     s["mmoe"].baseline_rss_mib = 371.6
     text = render_section(_context(), list(s.values()), checks(s))
     assert text.startswith("## Training\n")
-    for needle in ("dephn bench --rows 10", "2 cores", "torch 2.x", "1.00 1.00 1.00", "2.00 2.00 2.00",
+    for needle in ("python -m benchmarks.train_bench --rows 10", "2 cores", "torch 2.x", "1.00 1.00 1.00", "2.00 2.00 2.00",
                    "| mmoe |", "Not measured: deepctr-mmoe: not installed", "holds 372 MiB before"):
         assert needle in text
 
@@ -142,7 +142,7 @@ def test_cuda_figures_get_their_own_section_beside_the_cpu_one(tmp_path):
 
 
 def test_rerender_rebuilds_section_and_json_from_the_measurements(tmp_path):
-    from dephn.bench.report import rerender
+    from benchmarks.train_bench.report import rerender
     runs = [fake("mmoe", [2.0, 1.0], {"a": 0.8}), fake("dephn", [3.0], {"a": 0.81}),
             fake("mmoe", [0.5], {"a": 0.8})]
     s = {n: summarize([r for r in runs if r.name == n]) for n in ("mmoe", "dephn")}
@@ -158,7 +158,7 @@ def test_rerender_rebuilds_section_and_json_from_the_measurements(tmp_path):
 
 
 def test_work_note_sets_the_work_ratio_beside_the_time_ratio():
-    from dephn.bench.report import work_note
+    from benchmarks.train_bench.report import work_note
 
     s = summaries(**{"mmoe": [0.5], "dephn+vg": [2.0]})               # 50 ms vs 200 ms per step: 4x the time
     assert work_note(s) is None                                       # no counts, no note
@@ -171,7 +171,7 @@ def test_work_note_sets_the_work_ratio_beside_the_time_ratio():
 
 
 def test_work_check_compares_the_time_ratio_with_the_gflop_ratio():
-    from dephn.bench.report import work_check
+    from benchmarks.train_bench.report import work_check
     s = summaries(**{"mmoe": [1.0], "dephn+vg": [4.0]})
     s["mmoe"].gflop_per_step, s["dephn+vg"].gflop_per_step = 1.0, 4.7
     c = work_check(s, "dephn+vg", "mmoe")

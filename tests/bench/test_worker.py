@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from dephn.bench.plan import BenchConfig, Entry
-from dephn.bench.worker import dump_dataset, load_dump, run_isolated, run_job
+from benchmarks.train_bench.plan import BenchConfig, Entry
+from benchmarks.train_bench.worker import dump_dataset, load_dump, run_isolated, run_job
 from dephn.errors import DephnError
 
 
