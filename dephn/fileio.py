@@ -1,17 +1,34 @@
-"""Writing a file so that a reader never sees half of it, and JSON for numpy scalars.
+"""Files that a reader never sees half of, the one lock mechanism, and JSON for numpy scalars.
 
-`atomic_write` puts the bytes in a temporary file beside the target (`.<name>.<random>.tmp`,
-which no reader globbing `*.json` or the target's name picks up), syncs it and renames it into
-place; on any failure the temporary file is removed and the target is untouched.
+Every write goes through one primitive, `_temporary`: the content is written under a temporary
+name beside the target (`.<name>.<random>.tmp`, which no reader globbing `*.json` or the
+target's name picks up) and renamed into place once complete (`atomic_file`, `atomic_write`
+for bytes, `atomic_dir` for a folder). On a failure the temporary is removed and the target is
+untouched. A writer holds a lock on its temporary (`<temporary>.lock`) while it writes, so one
+that was killed (SIGKILL, out of memory, SIGBUS on a full disk) is told apart from one still
+writing: the next write into the same folder removes a temporary whose lock nobody holds.
+
+Locks are `filelock.FileLock`s (flock underneath): the kernel drops a lock when its process
+dies, so a lock never goes stale and no one has to judge whether its owner still lives. A lock
+file stays where it is after release (waiters share its inode); only a held lock means busy.
 """
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import re
+import secrets
+import shutil
+import time
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
+
+LOCK_SUFFIX = ".lock"
+# a temporary left by a writer of an older version (no lock beside it) goes once this old
+STALE_TEMP_SECONDS = 24 * 3600
+_TEMP = re.compile(r"^\..+\.(?:[A-Za-z0-9_]{8}\.tmp|tmp-[A-Za-z0-9_]{8})$")   # now; before
 
 
 def current_umask() -> int:
@@ -20,23 +37,165 @@ def current_umask() -> int:
     return mask
 
 
+# --- locks ---------------------------------------------------------------------------------
+
+def try_lock(path) -> FileLock | None:
+    """The lock at `path`, held by the caller (give it up with `.release()`), or None at once
+    while anyone else (another process, or another lock object in this one) holds it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        return None
+    return lock
+
+
+def locked(path, timeout: float = -1) -> FileLock:
+    """`with locked(path): ...` waits for the lock at `path` (at most `timeout` seconds when
+    not negative, then `filelock.Timeout`) and holds it for the block."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(path, timeout=timeout, thread_local=False)
+
+
+def is_locked(path) -> bool:
+    """Whether someone holds the lock at `path` now."""
+    lock = try_lock(path)
+    if lock is None:
+        return True
+    lock.release()
+    return False
+
+
+# --- atomic writes -------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _temporary(target: Path, make):
+    """A new temporary `.<name>.<random>.tmp` beside `target`, made by `make(path)` while its
+    lock is held; removed, and its lock with it, when the block ends (unless renamed away)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_dead_temps(target.parent)
+    for _ in range(100):          # a random name already taken: draw another
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        lock = try_lock(f"{tmp}{LOCK_SUFFIX}")   # before the temporary exists: a cleaner never sees it unlocked
+        if lock is None:
+            continue
+        try:
+            make(tmp)
+            break
+        except FileExistsError:
+            _drop_lock(lock)
+        except BaseException:
+            _drop_lock(lock)
+            raise
+    else:
+        raise FileExistsError(f"no free temporary name beside {target}")
+    try:
+        yield tmp
+    finally:
+        try:
+            _remove(tmp)
+        finally:
+            _drop_lock(lock)
+
+
+def _drop_lock(lock: FileLock) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(lock.lock_file)
+    lock.release()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _make_file(path: Path) -> None:
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))   # the umask applies
+
+
+@contextlib.contextmanager
+def atomic_file(target):
+    """Yield a temporary path beside `target` to write; once the block ends without an error it
+    is renamed to `target`. On an error the temporary goes and `target` is untouched."""
+    target = Path(target)
+    with _temporary(target, _make_file) as tmp:
+        yield tmp
+        os.replace(tmp, target)
+
+
 def atomic_write(path, data: bytes) -> Path:
     """Write `data` to `path` atomically (temporary file, fsync, rename); returns the path."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):      # mkstemp's 0600 would hide the file from other users
-            os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
     return path
+
+
+@contextlib.contextmanager
+def atomic_dir(target):
+    """Yield a fresh temporary folder beside `target` to fill; once the block ends without an
+    error it becomes `target`. On an error it goes and `target` is untouched. If `target`
+    appeared meanwhile (another process built the same entry), that one is kept and ours
+    discarded: same name, same content."""
+    target = Path(target)
+    with _temporary(target, lambda p: os.mkdir(p, 0o777)) as tmp:   # the umask applies
+        yield tmp
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if not target.is_dir():
+                raise
+
+
+def remove_dead_temps(folder, max_age_s: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporaries in `folder` (files or folders) that no live writer holds: left by
+    a killed writer. One without a lock file (an older version's) goes once `max_age_s` old.
+    Returns what was removed."""
+    removed = []
+    try:
+        entries = [e.name for e in os.scandir(folder) if e.name.startswith(".")]
+    except OSError:
+        return removed
+    names = set(entries)
+    for name in entries:
+        path = Path(folder) / name
+        if name.endswith(".tmp" + LOCK_SUFFIX):
+            if name[: -len(LOCK_SUFFIX)] not in names:     # a writer killed before or after its temporary
+                _remove_if_dead(path, path)
+            continue
+        if not _TEMP.match(name):
+            continue
+        if name + LOCK_SUFFIX in names:
+            if _remove_if_dead(path, Path(f"{path}{LOCK_SUFFIX}")):
+                removed.append(path)
+            continue
+        try:
+            if time.time() - path.lstat().st_mtime < max_age_s:
+                continue
+            _remove(path)
+            removed.append(path)
+        except OSError:            # removed meanwhile, or not ours to remove: leave it
+            continue
+    return removed
+
+
+def _remove_if_dead(path: Path, lock_path: Path) -> bool:
+    lock = try_lock(lock_path)
+    if lock is None:               # its writer lives
+        return False
+    try:
+        if path != lock_path:
+            _remove(path)
+    finally:
+        _drop_lock(lock)
+    return True
 
 
 def json_default(o):

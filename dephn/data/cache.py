@@ -10,30 +10,28 @@ does not fool it. Hashing runs at about 0.5-1 GB/s here, so a second load of a
 1M-row Criteo file (240 MB) spends a fraction of a second on it, and the full
 11 GB Kaggle file about 15 s: the price of never loading stale arrays.
 
-Writes are atomic: an entry is built in a temporary directory beside its final
-place and renamed into place with `os.replace` once complete. A reader only
-ever trusts a directory under its final name, so an interrupted build leaves at
-most a `.tmp-` directory that is never read; a killed process cannot clean it up,
-so the next write of the same entry removes such leftovers once they are a day old
-(an entry being built writes files into its temporary directory, keeping it younger).
+Writes are atomic (`dephn.fileio.atomic_dir`, `atomic_file`, re-exported here):
+an entry is built in a temporary directory beside its final place and renamed
+into place once complete. A reader only ever trusts a directory under its final
+name, so an interrupted build leaves at most a `.<name>.<random>.tmp` directory
+that is never read; the builder holds a lock on it while it writes, so the next
+write into the cache folder removes one whose builder was killed (out of memory,
+SIGBUS when the disk fills under the memory-mapped arrays) and leaves a live
+build alone.
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
 import shutil
-import tempfile
-import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from ..errors import DephnError
-from ..fileio import current_umask
+from ..fileio import atomic_dir, atomic_file  # noqa: F401  (the cache's writers, used as cache.atomic_*)
 from .encode import Encoder
 from .encoded import EncodedDataset, EncodedSplit
 from .split import SPLITS
@@ -43,7 +41,6 @@ CACHE_ENV = "DEPHN_CACHE"
 META_FILE = "meta.json"
 ENCODER_FILE = "encoder.json"
 _HASH_BLOCK = 8 << 20
-STALE_TEMP_SECONDS = 24 * 3600     # a temporary entry untouched this long was left by a killed process
 
 
 def default_cache_dir() -> Path:
@@ -82,67 +79,6 @@ def cache_key(parts: dict) -> str:
     """Hex key of everything that determines a cache entry (JSON-serialisable `parts`)."""
     payload = json.dumps({"data_format_version": DATA_FORMAT_VERSION, **parts}, sort_keys=True, default=str)
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
-
-
-@contextmanager
-def atomic_dir(target):
-    """Yield a fresh temporary directory beside `target`; on success it becomes `target`.
-
-    On an exception the temporary directory is removed and `target` is untouched.
-    If `target` appeared meanwhile (another process built the same entry), the
-    existing one is kept and ours discarded: same key, same content.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp's 0700 would hide the entry from other users
-        yield tmp
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if not target.is_dir():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-@contextmanager
-def atomic_file(target):
-    """Yield a temporary path beside `target`; on success it is renamed to `target`."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o666 & ~current_umask())
-        yield Path(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def remove_stale_temps(target, max_age_s: float = STALE_TEMP_SECONDS) -> list[Path]:
-    """Remove the temporary siblings of `target` (`.<name>.tmp-*`, files or directories) not
-    modified for `max_age_s` seconds: what killed writers left. Returns what was removed."""
-    target = Path(target)
-    now, removed = time.time(), []
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
-        try:
-            if now - leftover.stat().st_mtime < max_age_s:
-                continue
-            if leftover.is_dir():
-                shutil.rmtree(leftover)
-            else:
-                leftover.unlink()
-            removed.append(leftover)
-        except OSError:      # removed meanwhile, or not ours to remove: leave it
-            continue
-    return removed
 
 
 def _array_files(split: str, extras) -> dict[str, str]:

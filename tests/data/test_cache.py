@@ -1,15 +1,22 @@
 """Cache: content fingerprints, atomic writes, round trip through memory-mapped .npy."""
 from __future__ import annotations
 
+import errno
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 
+from dephn import fileio
 from dephn.data import cache
 from dephn.data.encode import encode_stream
 from dephn.data.encoded import EncodedDataset
 from dephn.data.readers.criteo import CRITEO_SCHEMA, CriteoReader
+from tests.conftest import REPO
 
 
 def test_fingerprint_follows_content_not_size_and_mtime(tmp_path):
@@ -48,24 +55,65 @@ def test_atomic_dir_keeps_an_entry_built_meanwhile(tmp_path):
     assert [p.name for p in target.iterdir()] == ["theirs"]
 
 
-def test_leftovers_of_killed_writers_go_once_a_day_old(tmp_path):
-    target = tmp_path / "entry"
-    old_dir, old_file = tmp_path / ".entry.tmp-killed", tmp_path / ".entry.tmp-file"
-    fresh, other = tmp_path / ".entry.tmp-building", tmp_path / ".other.tmp-old"
-    for d in (old_dir, fresh, other):
+KILLED_WRITER = """
+import os, signal, sys
+from dephn.data import cache
+with cache.atomic_{kind}(sys.argv[1]) as tmp:
+    if "{kind}" == "dir":
+        (tmp / "train.sparse.npy").write_bytes(b"half")
+    else:
+        tmp.write_text("half")
+    os.kill(os.getpid(), signal.SIGKILL)      # e.g. SIGBUS when the disk fills under a memory map
+"""
+
+
+@pytest.mark.parametrize("kind", ["dir", "file"])
+def test_a_killed_writers_temporary_goes_with_the_next_write_in_its_folder(tmp_path, kind):
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER.format(kind=kind), str(tmp_path / "entry-a")],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert len(left) == 2 and left[0].startswith(".entry-a.") and left[1] == left[0] + ".lock"
+    with cache.atomic_dir(tmp_path / "entry-b") as tmp:        # another entry: a later run, other options
+        (tmp / "done").write_text("ok")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry-b"]
+
+
+def test_a_live_writers_temporary_stays(tmp_path):
+    with cache.atomic_dir(tmp_path / "entry-a") as building:
+        (building / "half.npy").write_bytes(b"...")
+        with cache.atomic_file(tmp_path / "other") as f:
+            f.write_text("x")
+        assert building.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry-a", "other"]
+
+
+def test_an_older_versions_leftovers_go_once_a_day_old(tmp_path):
+    old_dir, old_file = tmp_path / ".entry.tmp-killed01", tmp_path / ".x.json.abcdefgh.tmp"
+    fresh, other = tmp_path / ".entry.tmp-building", tmp_path / ".notes.txt"
+    for d in (old_dir, fresh):
         d.mkdir()
     (old_dir / "half.npy").write_bytes(b"...")
     old_file.write_text("{")
-    day_ago = cache.time.time() - cache.STALE_TEMP_SECONDS - 60
-    for p in (old_dir, old_file, other):
+    other.write_text("not ours")
+    day_ago = time.time() - fileio.STALE_TEMP_SECONDS - 60
+    for p in (old_dir, old_file, fresh, other):
         os.utime(p, (day_ago, day_ago))
-    with cache.atomic_dir(target) as tmp:
+    os.utime(fresh, None)
+    with cache.atomic_dir(tmp_path / "entry") as tmp:
         (tmp / "done").write_text("ok")
-    left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == [".entry.tmp-building", ".other.tmp-old", "entry"]   # a live build and another entry's stay
-    with cache.atomic_file(tmp_path / "other") as f:                     # files clean their own leftovers
-        f.write_text("x")
-    assert not other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".entry.tmp-building", ".notes.txt", "entry"]
+
+
+def test_a_full_disk_leaves_no_temporary(tmp_path):
+    with pytest.raises(OSError, match="No space left"):
+        with cache.atomic_dir(tmp_path / "entry") as tmp:
+            (tmp / "train.sparse.npy").write_bytes(b"...")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    with pytest.raises(OSError, match="No space left"):
+        with cache.atomic_file(tmp_path / "file") as tmp:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_save_and_load_round_trip_memory_mapped(generated_criteo, tmp_path):
