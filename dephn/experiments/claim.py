@@ -3,7 +3,8 @@
 `run_claimed` is what every way of running a sweep calls for each spec, in-process or in a
 worker process or a Ray task: it checks the store, takes the run's lease (`lease`), checks the
 store again (another worker may have finished the run meanwhile), trains, writes the record
-and releases the lease. A run whose lease a live worker holds comes back "busy", not run.
+and releases the lease. A run whose lease another worker holds comes back "busy", not run; a
+dead worker holds none (the lock died with its process), so its run is taken up at once.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from ..data.encoded import EncodedDataset
 from ..train.loop import TrainingDiverged
-from .lease import STALE_AFTER_S, clear_stale, try_acquire
+from .lease import try_acquire
 from .runs import RunSpec, execute
 from .store import ResultsStore
 
@@ -22,7 +23,7 @@ from .store import ResultsStore
 class Outcome:
     run_id: str
     label: str
-    status: str            # "ran" | "done" (a record was there) | "busy" (leased by a live worker) | "diverged"
+    status: str            # "ran" | "done" (a record was there) | "busy" (another worker holds its lease) | "diverged"
     summary: str = ""      # test AUCs of a run that ran, the error of one that diverged
     seconds: float = 0.0
     pid: int = 0
@@ -38,19 +39,18 @@ def finished(store: ResultsStore, spec: RunSpec, run_id: str) -> bool:
 
 
 def run_claimed(spec: RunSpec, data: EncodedDataset, store: ResultsStore, *, force: bool = False,
-                desc: str | None = None, stale_after: float = STALE_AFTER_S) -> Outcome:
+                desc: str | None = None) -> Outcome:
     rid = spec.run_id(data.fingerprint)
 
     def outcome(status, summary="", seconds=0.0):
         return Outcome(rid, spec.table_label, status, summary, seconds, os.getpid())
 
     if not force and finished(store, spec, rid):
-        clear_stale(store.root, rid, stale_after)
         return outcome("done")
-    lease = try_acquire(store.root, rid, stale_after=stale_after)
+    lease = try_acquire(store.root, rid)
     if lease is None:
         return outcome("busy")
-    with lease:
+    try:
         if not force and finished(store, spec, rid):
             return outcome("done")
         t0 = time.perf_counter()
@@ -58,5 +58,7 @@ def run_claimed(spec: RunSpec, data: EncodedDataset, store: ResultsStore, *, for
             rec = execute(spec, data, store, desc=desc)
         except TrainingDiverged as e:
             return outcome("diverged", str(e), time.perf_counter() - t0)
+    finally:
+        lease.release()
     aucs = " ".join(f"{t}={m['auc']:.4f}" for t, m in rec["metrics"]["test"].items())
     return outcome("ran", f"test auc {aucs}", rec["timing"]["wall_seconds"])

@@ -13,7 +13,6 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Iterator
 
 from .claim import Lost
-from .lease import STALE_AFTER_S
 from .workers import init_worker, work
 
 
@@ -26,8 +25,8 @@ def _context():
 
 
 class LocalEngine:
-    def __init__(self, workers: int, threads: int, stale_after: float = STALE_AFTER_S):
-        self.workers, self.threads, self.stale_after = workers, threads, stale_after
+    def __init__(self, workers: int, threads: int):
+        self.workers, self.threads = workers, threads
         self._pool: ProcessPoolExecutor | None = None
 
     def _ensure(self) -> ProcessPoolExecutor:
@@ -42,7 +41,7 @@ class LocalEngine:
         futures = {}
         for key, spec in calls:
             try:
-                futures[pool.submit(work, spec, store_root, force(key), self.stale_after)] = key
+                futures[pool.submit(work, spec, store_root, force(key))] = key
             except BrokenProcessPool as e:
                 broken = True
                 yield key, Lost(str(e))

@@ -4,9 +4,10 @@ Every spec is sent to the engine; each worker runs it under its lease (`claim`).
 back as they finish:
   ran / done / diverged   the spec has its record: finished
   busy                    another worker (perhaps another sweep) holds its lease: sent again
-                          after a pause, until it has a record or its lease goes stale
-  Lost                    the worker died: sent again (its lease is stale, its record absent or
-                          complete); after `max_attempts` deaths of one spec the sweep stops
+                          after a pause, until it has a record or its worker is gone
+  Lost                    the worker died: sent again (its lease died with it, its record is
+                          absent or complete); after `max_attempts` deaths of one spec the
+                          sweep stops
 So at the end every spec has exactly one record. One run stays in one process: a run across
 several GPUs is torchrun/DDP (`dephn.train.distributed`), not this.
 """
@@ -22,7 +23,6 @@ import pandas as pd
 
 from ..errors import DephnError
 from .claim import Lost
-from .lease import STALE_AFTER_S
 from .local_pool import LocalEngine
 from .ray_engine import RayEngine
 from .runs import RunSpec
@@ -34,7 +34,7 @@ ENGINES = ("local", "ray")
 MAX_ATTEMPTS = 3            # deaths of one spec's worker before the sweep gives up on it
 
 
-def make_engine(engine: str, workers: int, threads: int, ray_address: str | None, stale_after: float):
+def make_engine(engine: str, workers: int, threads: int, ray_address: str | None):
     if engine not in ENGINES:
         raise DephnError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if workers < 1 or threads < 1:
@@ -42,19 +42,18 @@ def make_engine(engine: str, workers: int, threads: int, ray_address: str | None
     if engine == "local":
         if ray_address:
             raise DephnError("a Ray address needs the ray engine (--engine ray)")
-        return LocalEngine(workers, threads, stale_after)
-    return RayEngine(workers, threads, ray_address, stale_after=stale_after)
+        return LocalEngine(workers, threads)
+    return RayEngine(workers, threads, ray_address)
 
 
 def run_parallel(specs: Sequence[RunSpec], out_dir, *, workers: int = 2, engine: str = "local",
                  threads: int | None = None, ray_address: str | None = None, force: bool = False,
-                 log=None, poll: float = 1.0, max_attempts: int = MAX_ATTEMPTS,
-                 stale_after: float = STALE_AFTER_S) -> pd.DataFrame:
+                 log=None, poll: float = 1.0, max_attempts: int = MAX_ATTEMPTS) -> pd.DataFrame:
     """Run every spec not in the store under `out_dir` over `workers` workers of `threads` torch
     threads each (default: the cores shared out); return the store's frame of these specs."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     threads = threads or default_threads(workers)
-    eng = make_engine(engine, workers, threads, ray_address, stale_after)
+    eng = make_engine(engine, workers, threads, ray_address)
     root = str(Path(out_dir).resolve())
     t0 = time.perf_counter()
     try:

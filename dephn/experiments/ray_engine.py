@@ -2,7 +2,7 @@
 
 Ray is an optional extra (`pip install 'dephn[ray]'`), imported only when this engine is asked
 for. Each run is one task asking for `threads` CPUs; a task whose worker process dies is
-retried by Ray (`max_retries`), and the retry takes over the dead worker's lease. A task that
+retried by Ray (`max_retries`); the dead worker's lease died with it, so the retry takes it. A task that
 still fails after its retries comes back `Lost` and the caller resubmits it.
 """
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Iterator
 
 from ..errors import DephnError
 from .claim import Lost
-from .lease import STALE_AFTER_S
 from .workers import ray_work
 
 MAX_RETRIES = 3
@@ -39,9 +38,9 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
 
 class RayEngine:
     def __init__(self, workers: int, threads: int, address: str | None = None,
-                 max_retries: int = MAX_RETRIES, stale_after: float = STALE_AFTER_S):
+                 max_retries: int = MAX_RETRIES):
         self.ray = ray = _import_ray()
-        self.threads, self.stale_after = threads, stale_after
+        self.threads = threads
         self._owned = False
         if not ray.is_initialized():
             try:
@@ -59,7 +58,7 @@ class RayEngine:
     def run(self, calls, store_root: str, force) -> Iterator[tuple[object, object]]:
         """(key, Outcome or Lost) for each (key, spec) of `calls`, as they finish; `force(key)`."""
         ray = self.ray
-        refs = {self._task.remote(spec, store_root, force(key), self.stale_after, self.threads): key
+        refs = {self._task.remote(spec, store_root, force(key), self.threads): key
                 for key, spec in calls}
         pending = list(refs)
         while pending:

@@ -9,7 +9,6 @@ import torch
 from ..data.datasets import load_dataset
 from ..data.encoded import EncodedDataset
 from .claim import Outcome, run_claimed
-from .lease import STALE_AFTER_S
 from .runs import RunSpec
 from .store import ResultsStore
 from .sweep import quieted
@@ -34,13 +33,13 @@ def dataset_for(spec: RunSpec) -> EncodedDataset:
     return _DATA[key]
 
 
-def work(spec: RunSpec, store_root: str, force: bool = False, stale_after: float = STALE_AFTER_S) -> Outcome:
+def work(spec: RunSpec, store_root: str, force: bool = False) -> Outcome:
     """One spec in a worker: quiet (several workers share one terminal), into the store at `store_root`."""
     spec = quieted(spec)
-    return run_claimed(spec, dataset_for(spec), ResultsStore(store_root), force=force, stale_after=stale_after)
+    return run_claimed(spec, dataset_for(spec), ResultsStore(store_root), force=force)
 
 
-def ray_work(spec: RunSpec, store_root: str, force: bool, stale_after: float, threads: int) -> Outcome:
+def ray_work(spec: RunSpec, store_root: str, force: bool, threads: int) -> Outcome:
     """`work` as a Ray task (Ray reuses its worker processes, so threads are set on every call)."""
     init_worker(threads)
-    return work(spec, store_root, force, stale_after)
+    return work(spec, store_root, force)

@@ -1,5 +1,5 @@
 """Sweeps over worker processes and Ray: the same records as in-process, nothing lost or
-duplicated when a worker dies or two sweeps share a store, stale leases taken over."""
+duplicated when a worker dies or two sweeps share a store, a dead worker's lease free at once."""
 import importlib.util
 import os
 import signal
@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -15,7 +16,7 @@ import torch
 from dephn.data.datasets import load_dataset
 from dephn.errors import DephnError
 from dephn.experiments.claim import run_claimed
-from dephn.experiments.lease import LEASE_DIR, holder_of, lease_path, try_acquire
+from dephn.experiments.lease import LEASE_DIR, is_leased, lease_path, try_acquire
 from dephn.experiments.parallel import run_parallel
 from dephn.experiments.runs import RunSpec
 from dephn.experiments.store import ResultsStore
@@ -44,68 +45,94 @@ def run_ids(specs, data_options):
     return [s.run_id(fp) for s in specs]
 
 
-def assert_one_record_each_and_no_lease(root, specs, data_options):
+def assert_one_record_each_and_no_lease_held(root, specs, data_options):
     store = ResultsStore(root)
     ids = run_ids(specs, data_options)
     assert sorted(r["run_id"] for r in store.records()) == sorted(set(ids))
     assert all(store.get(i)["status"] == "ok" for i in ids)
-    assert list((root / LEASE_DIR).glob("*")) == []
+    assert not any(is_leased(root, p.stem) for p in (root / LEASE_DIR).glob("*.lock"))
 
 
-def dead_pid() -> int:
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    return proc.pid
+def holder_pid(path) -> int | None:
+    """The process that holds the flock on `path`, from /proc/locks (Linux)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()           # "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF"; "->" a waiter
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == inode:
+            return int(fields[4])
+    return None
 
 
-def write_lease(root, rid, **holder):
-    path = lease_path(root, rid)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(__import__("json").dumps({"token": "old", "taken": 0, **holder}))
-    return path
+def in_a_process_killed_while_holding(root, rid):
+    """A process that took `rid`'s lease and was SIGKILLed holding it."""
+    code = ("import os, signal, sys; from dephn.experiments.lease import try_acquire; "
+            "assert try_acquire(sys.argv[1], sys.argv[2]) is not None; os.kill(os.getpid(), signal.SIGKILL)")
+    proc = subprocess.run([sys.executable, "-c", code, str(root), rid], capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert lease_path(root, rid).exists()
 
 
 # -- leases, in this process -----------------------------------------------------------------
 
-def test_a_live_lease_blocks_and_a_stale_one_is_taken_over(tmp_path):
+def test_a_held_lease_blocks_and_a_dead_holders_lease_is_free(tmp_path):
     mine = try_acquire(tmp_path, "r1")
-    assert mine is not None and holder_of(tmp_path, "r1")["pid"] == os.getpid()
-    assert try_acquire(tmp_path, "r1") is None                       # held by a live process
+    assert mine is not None and is_leased(tmp_path, "r1")
+    assert try_acquire(tmp_path, "r1") is None                       # held (here: by another lock object)
+    held_elsewhere = []
+    t = threading.Thread(target=lambda: held_elsewhere.append(try_acquire(tmp_path, "r1")))
+    t.start()
+    t.join()
+    assert held_elsewhere == [None]                                  # ... and from another thread
     mine.release()
-    assert not lease_path(tmp_path, "r1").exists()
-    # owner of this host no longer runs: stale at once
-    write_lease(tmp_path, "r2", pid=dead_pid(), host=socket.gethostname())
+    assert not is_leased(tmp_path, "r1")
+    again = try_acquire(tmp_path, "r1")
+    assert again is not None
+    again.release()
+    # its holder was killed: the kernel dropped the lock with the process
+    in_a_process_killed_while_holding(tmp_path, "r2")
     taken = try_acquire(tmp_path, "r2")
-    assert taken is not None and holder_of(tmp_path, "r2")["token"] == taken.token
+    assert taken is not None
     taken.release()
-    # owner on another machine: stale only once its heartbeat is older than stale_after
-    path = write_lease(tmp_path, "r3", pid=1, host="elsewhere")
-    assert try_acquire(tmp_path, "r3", stale_after=60) is None
-    os.utime(path, (time.time() - 120, time.time() - 120))
-    assert try_acquire(tmp_path, "r3", stale_after=60) is not None
 
 
-def test_the_heartbeat_keeps_a_long_run_from_going_stale(tmp_path):
-    lease = try_acquire(tmp_path, "r", heartbeat=0.05)
-    path = lease_path(tmp_path, "r")
-    os.utime(path, (time.time() - 120, time.time() - 120))
-    time.sleep(0.3)
-    assert time.time() - path.stat().st_mtime < 5
-    lease.release()
+def test_holder_pid_names_the_holding_process(tmp_path):
+    lease = try_acquire(tmp_path, "r")
+    try:
+        assert holder_pid(lease_path(tmp_path, "r")) == os.getpid()
+    finally:
+        lease.release()
+    assert holder_pid(lease_path(tmp_path, "r")) is None
 
 
-def test_a_run_behind_a_dead_workers_lease_trains_and_leaves_no_lease(tmp_path, data_options):
+def test_a_run_behind_a_dead_workers_lease_trains_and_leaves_no_lease_held(tmp_path, data_options):
     spec = grid(data_options, seeds=[0])[0]
     data = load_dataset("criteo-ur", None, **data_options)
     rid = spec.run_id(data.fingerprint)
-    write_lease(tmp_path, rid, pid=dead_pid(), host=socket.gethostname())
+    in_a_process_killed_while_holding(tmp_path, rid)
     out = run_claimed(spec, data, ResultsStore(tmp_path))
     assert out.status == "ran" and ResultsStore(tmp_path).has(rid)
-    assert not lease_path(tmp_path, rid).exists()
-    # a finished run whose owner died before releasing: the stale lease is cleared, nothing reruns
-    write_lease(tmp_path, rid, pid=dead_pid(), host=socket.gethostname())
+    assert not is_leased(tmp_path, rid)
+    # a finished run whose owner died before releasing: nothing reruns
+    in_a_process_killed_while_holding(tmp_path, rid)
     assert run_claimed(spec, data, ResultsStore(tmp_path)).status == "done"
-    assert not lease_path(tmp_path, rid).exists()
+    assert not is_leased(tmp_path, rid)
+
+
+def test_a_held_run_is_busy_and_not_trained(tmp_path, data_options):
+    spec = grid(data_options, seeds=[0])[0]
+    data = load_dataset("criteo-ur", None, **data_options)
+    rid = spec.run_id(data.fingerprint)
+    other = try_acquire(tmp_path, rid)
+    try:
+        assert run_claimed(spec, data, ResultsStore(tmp_path)).status == "busy"
+        assert run_claimed(spec, data, ResultsStore(tmp_path), force=True).status == "busy"
+    finally:
+        other.release()
+    assert not ResultsStore(tmp_path).has(rid)
 
 
 def test_an_in_process_sweep_waits_for_a_run_another_worker_holds(tmp_path, data_options):
@@ -121,7 +148,7 @@ def test_an_in_process_sweep_waits_for_a_run_another_worker_holds(tmp_path, data
     other.release()                             # ... and died without a record: this sweep runs it
     sweep.join(60)
     assert not sweep.is_alive() and "1 ran" in logs[-1]
-    assert not lease_path(tmp_path, rid).exists()
+    assert not is_leased(tmp_path, rid)
 
 
 # -- worker processes ------------------------------------------------------------------------
@@ -143,17 +170,17 @@ def test_two_workers_give_the_records_of_an_in_process_sweep(tmp_path, data_opti
     one, two = ResultsStore(tmp_path / "one"), ResultsStore(tmp_path / "two")
     for rid in reference["run_id"]:
         assert two.get(rid)["metrics"] == one.get(rid)["metrics"]
-    assert_one_record_each_and_no_lease(tmp_path / "two", specs, data_options)
+    assert_one_record_each_and_no_lease_held(tmp_path / "two", specs, data_options)
 
 
 def kill_when_leased(root, rid, timeout=60):
     """SIGKILL whichever process holds `rid`'s lease, as soon as it trains."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        holder = holder_of(root, rid)
-        if holder:
-            assert holder["pid"] != os.getpid()
-            os.kill(holder["pid"], signal.SIGKILL)
+        pid = holder_pid(lease_path(root, rid))
+        if pid:
+            assert pid != os.getpid()
+            os.kill(pid, signal.SIGKILL)
             return
         time.sleep(0.005)
     raise AssertionError(f"run {rid} never started")
@@ -177,7 +204,7 @@ def killed_sweep(tmp_path, data_options, **engine):
     kill_when_leased(root, run_ids([victim], data_options)[0])
     thread.join(300)                # a loaded machine: generous
     assert not thread.is_alive() and not errors, errors
-    assert_one_record_each_and_no_lease(root, specs, data_options)
+    assert_one_record_each_and_no_lease_held(root, specs, data_options)
     assert ResultsStore(root).get(run_ids([victim], data_options)[0])["machine"]
     return logs
 
@@ -202,7 +229,7 @@ def test_two_sweeps_on_one_store_train_each_run_once(tmp_path, data_options):
     ran = [int(logs[n][-1].split(" ran")[0].split()[-1]) for n in logs]
     done = [int(logs[n][-1].split(" already done")[0].split()[-1]) for n in logs]
     assert sum(ran) == len(specs) and [r + d for r, d in zip(ran, done)] == [len(specs)] * 2
-    assert_one_record_each_and_no_lease(tmp_path, specs, data_options)
+    assert_one_record_each_and_no_lease_held(tmp_path, specs, data_options)
 
 
 def test_bad_worker_options_are_refused(tmp_path, monkeypatch):
