@@ -8,11 +8,11 @@ For a figure named `name` it writes into `out_dir`:
                   with a warning, not an error, where no Chromium is installed;
 and records the figure in `<out_dir>/index.json` (name, title, caption, source, files).
 Every file is written to a temporary name and renamed, so a reader (or a killed notebook)
-never sees half a file; the index update holds a lock so parallel notebooks do not lose entries.
+never sees half a file; the index update holds a lock (`fileio.locked`, `.index.json.lock`) so
+parallel notebooks do not lose entries.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import html
 import json
@@ -25,7 +25,7 @@ from typing import Iterable
 import plotly.graph_objects as go
 
 from ..errors import DephnError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, locked
 from .theme import DEFAULT_HEIGHT, DEFAULT_WIDTH
 
 INDEX = "index.json"
@@ -199,7 +199,7 @@ def _ensure_plotly_js(out: Path) -> None:
 
 
 def _update_index(out: Path, entry: dict) -> None:
-    with _locked(out / f".{INDEX}.lock"):
+    with locked(out / f".{INDEX}.lock"):
         figures = read_index(out)
         for i, old in enumerate(figures):
             if old.get("name") == entry["name"]:
@@ -210,17 +210,3 @@ def _update_index(out: Path, entry: dict) -> None:
         text = json.dumps({"figures": figures}, indent=1, ensure_ascii=False) + "\n"
         atomic_write(out / INDEX, text.encode())
 
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no inter-process lock, the rename still keeps the file whole
-        yield
-        return
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
