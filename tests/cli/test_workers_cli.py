@@ -1,9 +1,10 @@
-"""`dephn sweep --workers` and `dephn study --workers` from the command line."""
+"""`dephn sweep --workers` and `dephn study --workers` from the command line; `dephn results`
+over a store with a damaged record."""
 import pytest
 
 from dephn.cli import main
 from dephn.cli import study as study_cli
-from dephn.experiments.store import ResultsStore
+from dephn.experiments.store import CorruptRecordWarning, ResultsStore
 
 GRID = ["sweep", "--models", "mmoe", "--seeds", "0,1", "--dataset", "criteo-ur", "--rows", "4000", "--epochs", "1",
         "--batch-size", "256", "--device", "cpu", "--set", "embed_dim=4", "--set", "expert_hidden=[16]",
@@ -46,3 +47,15 @@ def test_study_with_workers_runs_the_plan_first_then_the_notebooks(tmp_path, mon
     assert seen["out"] == tmp_path and seen["notebooks_out"] == tmp_path
     assert list(seen["seeds"]) == [3, 4] and seen["only"] == ["02"]
     assert seen["parameters"] == {"seeds": [3, 4]}
+
+
+def test_results_reads_every_record_but_a_damaged_one(tmp_path, capsys):
+    store = ResultsStore(tmp_path)
+    for seed in (0, 1, 2):
+        store.put({"run_id": f"r{seed}", "status": "ok", "model": "mmoe", "dataset": "criteo-ur", "seed": seed,
+                   "label": "none", "metrics": {"test": {"ctr": {"auc": 0.7 + seed / 100}}}})
+    (tmp_path / "records" / "r2.json").write_text('{"run_id": "r2", "sta')
+    with pytest.warns(CorruptRecordWarning, match="r2.json"):
+        assert main(["results", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "n=2" in out and "ctr=0.705" in out

@@ -9,7 +9,7 @@ import pytest
 
 from dephn.errors import DephnError
 from dephn.experiments.runs import RunSpec
-from dephn.experiments.store import ResultsStore
+from dephn.experiments.store import CorruptRecordWarning, ResultsStore
 from dephn.experiments.sweep import expand_grid, run_sweep
 from dephn.virtual_gradient import VGSetting, parse_settings
 from tests.conftest import REPO, synthetic_encoded
@@ -99,6 +99,23 @@ def test_sweep_skips_finished_runs_and_force_reruns(tmp_path):
     assert "0 ran, 1 already done" in logs[-1]
 
 
+def test_a_sweep_over_a_store_with_a_truncated_record_trains_that_run_again(tmp_path):
+    specs = expand_grid(["dnn"], ["synthetic"], [0, 1, 2], model_options=SMALL, train_options=TRAIN)
+    load = lambda spec: synthetic_encoded(n=1500)
+    logs = []
+    run_sweep(specs, tmp_path, load=load, log=logs.append)
+    records = tmp_path / "records"
+    broken = sorted(records.glob("*.json"))[1]
+    broken.write_bytes(broken.read_bytes()[:40])             # a half-written copy, say
+    with pytest.warns(CorruptRecordWarning, match=f"{broken.name}: a record that does not read"):
+        frame = run_sweep(specs, tmp_path, load=load, log=logs.append)
+    assert "1 ran, 2 already done" in logs[-1]
+    assert len(frame) == 3 and set(frame["status"]) == {"ok"}
+    assert ResultsStore(tmp_path).get(broken.stem)["run_id"] == broken.stem
+    assert (records / f"{broken.name}.corrupt").is_file()
+    assert len(ResultsStore(tmp_path).records()) == 3
+
+
 SCRIPT = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r})
@@ -132,7 +149,7 @@ def test_killed_sweep_restarts_with_nothing_lost_or_duplicated(tmp_path):
     done_after = [p.name for p in records.glob("*.json")]
     assert len(done_after) == len(set(done_after)) == 9
     assert done_before <= set(done_after)
-    assert not list(records.glob(".*tmp"))
+    assert not list(records.glob(".*tmp")) and not list(records.glob(".*.lock"))
 
 
 def test_table_labels_come_from_what_the_run_id_hashes():
