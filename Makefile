@@ -21,7 +21,6 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(patsubst %/bin,%,$(BIN))
-	$(BIN)/python -m pip install -q --upgrade pip
 	@if $(BIN)/python -c "import torch" 2>/dev/null; then \
 	  echo "setup: keeping installed torch $$($(BIN)/python -c 'import torch; print(torch.__version__)')"; \
 	else \

@@ -55,3 +55,19 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme
     assert re.search(r"^make test$", ci, flags=re.M)
+
+
+def test_extras_are_spelled_as_their_packages_publish_them():
+    """pip 23.2 (what a fresh `python3.11 -m venv` brings) does not normalise extra names: an extra
+    spelled otherwise than its package's `Provides-Extra` installs nothing, silently."""
+    from importlib.metadata import metadata
+    for line in _pyproject()["project"]["dependencies"]:
+        req = Requirement(line)
+        if req.extras:
+            published = set(metadata(req.name).get_all("Provides-Extra") or [])
+            assert req.extras <= published, (req.name, sorted(req.extras - published), sorted(published))
+
+
+def test_setup_keeps_the_pip_a_fresh_venv_brings():
+    """`make setup` installs with the venv's own pip (no upgrade), as a user's first install does."""
+    assert "--upgrade pip" not in (ROOT / "Makefile").read_text()
