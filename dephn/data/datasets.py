@@ -1,27 +1,22 @@
 """Named data sets: `load_dataset` reads a source, encodes it, caches the arrays and returns them.
 
-Names and their sources:
-- "criteo": Criteo Kaggle TSV (task `click`). Without a path, the embedded
-  default: a generated Criteo-format file (`rows` rows, default 50,000,
-  generator seed 0) written once into the cache directory.
-- "criteo-r", "criteo-ur": the two-task sets of paper §IV-A built from a Criteo
-  file (or the embedded default) by `dephn.data.synthetic`; extras
-  "confidence" (the base confidence c), "target1" (= c) and "target2" (y_r or y_ur).
+- "criteo": Criteo Kaggle TSV (task `click`); without a path, the embedded default, a generated
+  Criteo-format file (`rows` rows, default 50,000, generator seed 0) written once into the cache.
+- "criteo-r", "criteo-ur": the two-task sets of paper §IV-A built from a Criteo file (or the
+  embedded default) by `dephn.data.synthetic`; extras "confidence" (the base confidence c),
+  "target1" (= c) and "target2" (y_r or y_ur).
 - "aliccp", "aliexpress", "wechat", "csv": the readers of `dephn.data.readers`.
-
-The first call encodes and writes a cache entry (see `dephn.data.cache`); later
-calls with the same sources and parameters memory-map it.
+The first call encodes and writes a cache entry (`dephn.data.cache`); later calls with the same
+sources and parameters memory-map it.
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 import time
 from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -30,9 +25,13 @@ from . import cache, generator, synthetic
 from .encode import DENSE_TRANSFORMS, encode_stream, limit_rows
 from .encoded import EncodedDataset, EncodedSplit
 from .prefetch import prefetched
+from .readers.aliccp import AliCCPReader
+from .readers.aliexpress import AliExpressReader
 from .readers.base import Reader
+from .readers.convert import first_examples
 from .readers.criteo import CriteoReader
-from .readers.skips import first_examples
+from .readers.csv import CsvReader
+from .readers.wechat import WeChatReader
 from .split import (DEFAULT_FRACTIONS, SPLITS, SplitPlan, assign_splits, random_split, split_files,
                     split_plan)
 
@@ -45,35 +44,18 @@ CHUNK_ROWS = 200_000
 @dataclass(frozen=True)
 class _Entry:
     description: str
-    reader: Callable[..., Reader] | None   # (path, **options) -> Reader; None for criteo-r/ur
-    embedded: bool = False                 # path=None means the generated Criteo default
-
-
-def _lazy(module: str, cls: str) -> Callable[..., Reader]:
-    """A reader factory importing its class only when called (other readers may not exist yet)."""
-    def make(path, **options):
-        try:
-            reader_cls = getattr(importlib.import_module(module), cls)
-        except (ModuleNotFoundError, AttributeError) as e:
-            raise DephnError(f"the {cls} reader is not available ({e})") from None
-        return _construct(reader_cls, path, options)
-    make.__name__ = f"make_{cls}"
-    return make
-
-
-def _criteo_reader(path, **options) -> Reader:
-    return _construct(CriteoReader, path, options)
+    reader: type[Reader] | None   # reader(path, **options); None for criteo-r/ur
+    embedded: bool = False        # path=None means the generated Criteo default
 
 
 _DATASETS: dict[str, _Entry] = {
-    "criteo": _Entry("Criteo Kaggle TSV, task click", _criteo_reader, embedded=True),
+    "criteo": _Entry("Criteo Kaggle TSV, task click", CriteoReader, embedded=True),
     "criteo-r": _Entry("Criteo-R: base confidence + related task (paper §IV-A)", None, embedded=True),
     "criteo-ur": _Entry("Criteo-UR: base confidence + unrelated task (paper §IV-A)", None, embedded=True),
-    "aliccp": _Entry("Ali-CCP, tasks click and purchase", _lazy("dephn.data.readers.aliccp", "AliCCPReader")),
-    "aliexpress": _Entry("AliExpress, tasks click and conversion",
-                         _lazy("dephn.data.readers.aliexpress", "AliExpressReader")),
-    "wechat": _Entry("WeChat Big Data Challenge 2021", _lazy("dephn.data.readers.wechat", "WeChatReader")),
-    "csv": _Entry("any CSV with a declared schema", _lazy("dephn.data.readers.csv", "CsvReader")),
+    "aliccp": _Entry("Ali-CCP, tasks click and purchase", AliCCPReader),
+    "aliexpress": _Entry("AliExpress, tasks click and conversion", AliExpressReader),
+    "wechat": _Entry("WeChat Big Data Challenge 2021", WeChatReader),
+    "csv": _Entry("any CSV with a declared schema", CsvReader),
 }
 _SYNTHETIC = {"criteo-r": "r", "criteo-ur": "ur"}
 
@@ -93,36 +75,30 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
                  split_seed: int | None = None, on_bad_lines: str = "error", **reader_options) -> EncodedDataset:
     """Encode (or load from the cache) a named data set.
 
-    path: a source file (or directory, per reader); a mapping {train, valid, test}
-        of the user's own split files; None for the embedded default (criteo*).
+    path: a source file (or directory, per reader); a mapping {train, valid, test} of the user's
+        own split files; None for the embedded default (criteo*).
     cache_dir: where processed data goes (default: `cache.default_cache_dir()`).
-    seed: the seed of the train/valid/test split when `split_seed` is not given
-        (unused with split files).
-    rows: for the embedded default, rows generated (default 50,000); for a file,
-        read only its first `rows` rows (each split file, or the build source).
+    seed: the split's seed when `split_seed` is not given (unused with split files).
+    rows: for the embedded default, rows generated (default 50,000); for a file, read only its
+        first `rows` rows (each split file, or the build source).
     min_count: training occurrences a category needs for its own id (else OOV 0).
-    split: how one source is split (see `dephn.data.split`): (train, valid, test)
-        fractions, or a method name meaning that method with (0.8, 0.1, 0.1):
-        "hash" (the default): each row by a hash of (split seed, row index); the
-            fractions hold on average;
-        "random": a seeded shuffle over all N rows read; valid gets exactly
-            floor(f_valid*N + 0.5) rows, test floor(f_test*N + 0.5), train the rest.
-    split_method: "hash" | "random", with fractions in `split` (default "hash"):
-        `split=(0.7, 0.2, 0.1), split_method="random"`; a name in `split` must agree.
-    split_seed: the split's seed, apart from any model seed (default: `seed`). The
-        cache key and meta["split"] hold {"fractions", "seed"} (the split seed), plus
-        "method" only for a method other than "hash": calls without the new options
-        keep their keys and data. Split files allow neither "random" nor a split seed.
-    on_bad_lines: "error" (a `DataError` naming file, line and column) or "skip"
-        malformed lines (readers that support it). The skipped lines are reported in
-        meta["skipped_lines"] (their count) and meta["skipped_examples"] (the first 5,
-        in file order, each "<file>, line <n>[, column '<c>']: <reason>", as the error
-        of "error" mode words it); both are kept in the cache entry. For criteo-r/ur
-        the source lines the build skipped are in meta["builder"]["source_skipped_lines"].
-    reader_options: passed to the reader; for criteo-r/ur, the builder's
-        options (`dephn.data.synthetic.BuildConfig` fields, e.g. scale="auto", noise=0.1);
-        for "csv", spec= (see `dephn.data.readers.csv`: a spec with no sparse or no dense
-        field warns with `dephn.errors.DataWarning`, on every call, cached or not).
+    split: (train, valid, test) fractions, or a method name meaning that method with (0.8, 0.1,
+        0.1) (see `dephn.data.split`): "hash" (the default; each row by a hash of (split seed,
+        row index), the fractions hold on average) or "random" (a seeded shuffle over all N rows:
+        valid gets exactly floor(f_valid*N + 0.5) rows, test floor(f_test*N + 0.5), train the rest).
+    split_method: "hash" | "random" with fractions in `split`; a name in `split` must agree.
+    split_seed: the split's seed, apart from any model seed (default: `seed`). The cache key and
+        meta["split"] hold {"fractions", "seed"}, plus "method" only for a method other than
+        "hash" (calls without the new options keep their keys). Split files allow neither
+        "random" nor a split seed.
+    on_bad_lines: "error" (a `DataError` naming file, line and column) or "skip" malformed
+        lines. The skipped lines are reported, and cached, in meta["skipped_lines"] (their count)
+        and meta["skipped_examples"] (the first 5, in file order, each worded as the error of
+        "error" mode); for criteo-r/ur in meta["builder"]["source_skipped_lines"].
+    reader_options: passed to the reader; for criteo-r/ur, the builder's options
+        (`dephn.data.synthetic.BuildConfig` fields, e.g. scale="auto", noise=0.1); for "csv",
+        spec= (see `dephn.data.readers.csv`; a spec with no sparse or no dense field warns with
+        `dephn.errors.DataWarning` on every call, cached or not).
     """
     if name not in _DATASETS:
         raise DephnError(f"unknown data set {name!r}; known: {', '.join(dataset_names())}")
@@ -156,8 +132,8 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
         cache.remove_entry(target)
 
     t0 = time.perf_counter()
-    # the encoded arrays are built straight into the entry's files (memory-mapped): the rows go
-    # to disk as they are filled, never held twice; a failure leaves no entry behind
+    # the arrays are built straight into the entry's memory-mapped files: never held twice in
+    # memory; a failure leaves no entry behind
     with cache.atomic_dir(target) as tmp:
         encoder, splits, skipped = _encode(readers, min_count, plan, max_rows, allocate=cache.array_allocator(tmp))
         meta = {
@@ -207,7 +183,6 @@ def embedded_criteo(cache_dir, rows: int | None = None) -> tuple[Path, dict]:
                                        "seed": EMBEDDED_SEED, "path": str(path)}}
 
 
-# --- helpers ------------------------------------------------------------------
 def _split_plan(path, split, method, seed, split_seed) -> SplitPlan:
     """The split of one source; for split files, a check that nothing asks for another split."""
     if split_files(path) is None:
@@ -218,20 +193,15 @@ def _split_plan(path, split, method, seed, split_seed) -> SplitPlan:
     return split_plan(split, method, 0)   # validates the fractions; unused
 
 
-def _construct(cls, path, options: dict):
-    """cls(path, **options), with unknown options (and an unsupported on_bad_lines) as DephnError."""
+def _construct(cls, path, on_bad_lines: str, options: dict):
+    """cls(path, on_bad_lines=..., **options), with unknown options as a DephnError."""
     params = inspect.signature(cls).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    options = dict(options)
-    if "on_bad_lines" not in params and not takes_any:
-        if options.pop("on_bad_lines", "error") != "error":
-            raise DephnError(f"{cls.__name__} does not support on_bad_lines='skip'")
-    unknown = sorted(k for k in options if k not in params) if not takes_any else []
+    unknown = sorted(k for k in options if k not in params)
     if unknown:
         accepted = sorted(k for k, p in params.items() if p.kind is p.KEYWORD_ONLY or
                           (p.kind is p.POSITIONAL_OR_KEYWORD and k != "path"))
         raise DephnError(f"{cls.__name__} does not take option(s) {unknown}; it takes {accepted}")
-    return cls(path, **options)
+    return cls(path, on_bad_lines=on_bad_lines, **options)
 
 
 def _open_readers(name, path, files, cache_dir, rows, on_bad_lines, options) -> tuple[dict, dict, int | None]:
@@ -243,10 +213,10 @@ def _open_readers(name, path, files, cache_dir, rows, on_bad_lines, options) -> 
         if not entry.embedded:
             raise DephnError(f"{name} needs a path to its data (see data/README.md)")
         source, meta = embedded_criteo(cache_dir, rows)   # `rows` chose the generated file
-        return {"all": entry.reader(source, on_bad_lines=on_bad_lines, **options)}, meta, None
+        return {"all": _construct(entry.reader, source, on_bad_lines, options)}, meta, None
     if files is not None:
-        return {s: entry.reader(files[s], on_bad_lines=on_bad_lines, **options) for s in SPLITS}, {}, rows
-    return {"all": entry.reader(Path(path), on_bad_lines=on_bad_lines, **options)}, {}, rows
+        return {s: _construct(entry.reader, files[s], on_bad_lines, options) for s in SPLITS}, {}, rows
+    return {"all": _construct(entry.reader, Path(path), on_bad_lines, options)}, {}, rows
 
 
 def _option_key(value) -> str:
@@ -285,10 +255,8 @@ def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options
 
 
 def stream_chunks(reader: Reader, chunk_rows: int = CHUNK_ROWS):
-    """A reader's chunks, read ahead in a background thread (see `dephn.data.prefetch`).
-
-    Readers that stream pyarrow Tables (`iter_tables`) skip the pandas round trip.
-    """
+    """A reader's chunks, read ahead in a background thread (`dephn.data.prefetch`); as pyarrow
+    Tables when the reader streams them (`iter_tables`), skipping the pandas round trip."""
     chunks = reader.iter_tables(chunk_rows) if hasattr(reader, "iter_tables") else reader.iter_chunks(chunk_rows)
     return prefetched(chunks)
 

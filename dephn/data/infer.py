@@ -6,29 +6,27 @@
     load_dataset("csv", "clicks.csv", spec="clicks.spec.json")
 
 The sample is the first `sample_rows` data lines, parsed exactly as `CsvReader` parses them
-(pyarrow, every field a string, an empty field missing; lines with a wrong field count are
-skipped and reported). The file must have a header line naming its columns. Decisions, each
-stated with its numbers (distinct values, missing share, numeric share) in the column's line:
+(every field a string, an empty field missing; lines with a wrong field count skipped and
+reported). The file needs a header line. Each decision is stated with its numbers (distinct
+values, missing share, numeric share) in the column's line:
 
-- Separator: the given `sep`, else the one of `,` tab `;` `|` that splits the header into
-  the most columns among those that split the most sampled lines into the header's count.
-- Labels: the columns named in `labels`. A label must hold at most 2 distinct values, each a
-  recognised spelling (whitespace-trimmed, any case): 1 / true / yes / y / t / 1.0 positive;
-  0 / false / no / n / f / 0.0 / -1 negative. The spellings found become the spec's
-  `positive` / `negative` (shared by all tasks). Anything else is a `DephnError` listing
-  the values found. A spelling whose partner never occurs in the sample is added (no -> yes).
+- Separator: the given `sep`, else the one of `,` tab `;` `|` that splits the header into the
+  most columns among those that split the most sampled lines into the header's count.
+- Labels: the columns named in `labels`, each with at most 2 distinct values, each a recognised
+  spelling (whitespace-trimmed, any case): 1 / true / yes / y / t / 1.0 positive; 0 / false /
+  no / n / f / 0.0 / -1 negative; anything else is a `DephnError` listing the values found.
+  The spellings found become the spec's `positive` / `negative` (shared by all tasks); a
+  spelling whose partner never occurs in the sample gets it added (no -> yes).
 - Numeric: every non-missing sampled value is a finite number ("nan" counts as missing).
 - Dense: numeric columns, except integer columns with an id-like name (`id`, `user_id`,
   `itemId`, or an empty name: a written row index) and integer columns with at most
-  `SMALL_INT_DISTINCT` (10) distinct values (codes such as a weekday or a rating:
-  categorical, one embedding per value). With `dense=[...]`, exactly those are dense (each
-  must be numeric in the sample).
+  `SMALL_INT_DISTINCT` (10) distinct values (codes such as a weekday or a rating: categorical,
+  one embedding per value). With `dense=[...]`, exactly those (each numeric in the sample).
 - Sparse: every other column, written as `"sparse": "rest"`.
 - Row keys: a would-be sparse column whose non-missing values are (nearly) all distinct
   (unique ratio >= `ROW_KEY_RATIO`, 0.99, over at least `MIN_KEY_ROWS`, 50, values) cannot
-  generalise: every value is seen about once, and below the encoder's min_count it shares the
-  out-of-vocabulary id anyway. It goes to `ignore` (move it to keep it). Above
-  `HIGH_CARDINALITY_RATIO` (0.9) a column stays sparse and is flagged.
+  generalise (every value seen about once; below min_count it shares the out-of-vocabulary id
+  anyway): it goes to `ignore`. Above `HIGH_CARDINALITY_RATIO` (0.9) it stays sparse, flagged.
 - Dense transform: "none" when every sampled dense value lies in [-1, 1] (already scaled),
   else "log1p" (sign-preserving, for counts and amounts with a long tail).
 """
@@ -100,24 +98,19 @@ class ColumnStats:
 class SchemaProposal:
     """A proposed CSV spec and why.
 
-    spec: the `CsvSpec` fields as JSON-ready values (paths absolute; `write_schema` makes
-    them relative to the JSON file). explanations: one line per column, in file order: the
-    role chosen, why, and the numbers. notes: lines about the whole file (separator, sample,
-    label values, dense transform). stats: the per-column numbers.
+    spec: the `CsvSpec` fields as JSON-ready values (paths absolute; `write_schema` makes them
+    relative to the JSON file). explanations: one line per column, in file order: the role
+    chosen, why, and the numbers. notes: lines about the whole file (separator, sample, label
+    values, dense transform).
     """
 
     spec: dict
     explanations: list[str]
     notes: list[str] = field(default_factory=list)
-    stats: list[ColumnStats] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Notes, then one line per column: what a command prints."""
         return self.notes + self.explanations
-
-    def csv_spec(self) -> CsvSpec:
-        """The proposal as a CsvSpec."""
-        return CsvSpec.from_dict(self.spec)
 
 
 def infer_schema(path, labels: list[str], *, dense: list[str] | None = None, sep: str | None = None,
@@ -200,7 +193,7 @@ def infer_schema(path, labels: list[str], *, dense: list[str] | None = None, sep
     spec.update(positive=_ordered(positive, POSITIVE_WORDS), negative=_ordered(negative, NEGATIVE_WORDS),
                 dense_transform=transform)
     CsvSpec.from_dict(spec)  # the proposal must be a valid spec
-    return SchemaProposal(spec=spec, explanations=[explanations[c] for c in columns], notes=notes, stats=stats)
+    return SchemaProposal(spec=spec, explanations=[explanations[c] for c in columns], notes=notes)
 
 
 def write_schema(proposal: SchemaProposal, path) -> Path:

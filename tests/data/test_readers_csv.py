@@ -1,6 +1,7 @@
 """CsvSpec (dict / JSON, strict keys) and CsvReader on user files."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -159,7 +160,7 @@ def test_spec_json_round_trip_and_relative_paths(tmp_path):
     write(tmp_path, "data/d.csv", DATA)
     s = CsvSpec(paths="d.csv", tasks=["y1"], dense=["price"], sparse=["city"], negative=None, positive=[1])
     assert s.paths == ("d.csv",) and s.positive == ("1",)
-    (tmp_path / "data" / "spec.json").write_text(json.dumps(s.to_dict()))
+    (tmp_path / "data" / "spec.json").write_text(json.dumps(dataclasses.asdict(s)))
     loaded = CsvSpec.from_json(tmp_path / "data" / "spec.json")
     assert loaded.paths == (str(tmp_path / "data" / "d.csv"),) and loaded.negative is None
     assert read_all(CsvReader(loaded))["y1"].tolist() == [1, 0, 1]

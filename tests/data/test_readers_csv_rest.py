@@ -35,7 +35,7 @@ def test_rest_in_json_and_a_column_called_rest(tmp_path):
                                                     "sparse": "rest", "ignore": "id"}))
     r = CsvReader(spec)
     assert r.schema.sparse == ("city", "shop", "conf")
-    assert CsvSpec.from_json(spec).to_dict()["sparse"] == "rest"
+    assert CsvSpec.from_json(spec).sparse == "rest"
     with pytest.raises(DataError, match="missing column 'rest'"):    # a list names columns
         reader(tmp_path, sparse=["rest"])
 

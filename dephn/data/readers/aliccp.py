@@ -63,11 +63,9 @@ class AliCCPReader(Reader):
 
     path: the data file (for "raw", the sample_skeleton file). layout: one of LAYOUTS.
     common_features: the raw layout's common-features file (default: derived from path).
-    fields: sparse fields of the raw and ESMM layouts (default: the standard 23; the CSV
-    layouts take their header's). unclicked_purchase: "drop" | "keep" rows with purchase=1 and
-    click=0. on_bad_lines: "error" | "skip". After iteration, `skipped_lines` counts bad lines
-    skipped (the first few explained in `skipped_examples`) and `dropped_unclicked_purchases`
-    the rows dropped by that rule.
+    fields: sparse fields of the raw and ESMM layouts (default: the standard 23; the CSV layouts
+    take their header's). unclicked_purchase: "drop" | "keep" rows with purchase=1 and click=0
+    (the dropped ones counted in `dropped_unclicked_purchases`). on_bad_lines: "error" | "skip".
     """
 
     def __init__(self, path, *, layout: str = "auto", common_features=None,
@@ -112,8 +110,7 @@ class AliCCPReader(Reader):
 
     @property
     def skipped_examples(self) -> list[str]:
-        """The first lines the last pass skipped, in file order (see `readers.skips`)."""
-        return getattr(self.inner, "skipped_examples", [])
+        return self.inner.skipped_examples
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         self.dropped_unclicked_purchases = 0

@@ -34,7 +34,6 @@ from ..schema import Schema
 from . import convert
 from .base import Reader
 from .delimited import check_on_bad_lines, iter_line_chunks, require_file
-from .skips import SkipLog
 
 # The standard Ali-CCP field set (as in torch-rechub's and PaddleRec's processed versions).
 ALICCP_FIELDS = ("101", "121", "122", "124", "125", "126", "127", "128", "129", "205", "206", "207",
@@ -42,6 +41,7 @@ ALICCP_FIELDS = ("101", "121", "122", "124", "125", "126", "127", "128", "129", 
 ALICCP_TASKS = ("click", "purchase")  # purchase = the files' "conversion" label
 
 RAW_ITEM = "^(?P<field>[^\x01\x02\x03]+)\x02(?P<feature>[^\x01\x02\x03]+)\x03"
+RAW_FORM = "field\\x02feature\\x03value"
 ESMM_ITEM = "^(?P<field>[^:]+):(?P<feature>.+)$"
 SKELETON_FIELDS = "sample_id, click, conversion, common feature index, feature count, feature list"
 COMMON_FIELDS = "common feature index, feature count, feature list"
@@ -54,6 +54,14 @@ def default_common_path(skeleton: Path) -> Path:
         raise DephnError(f"cannot derive the common-features file from {skeleton} (its name has no "
                          "'sample_skeleton'): pass common_features=")
     return skeleton.with_name(name.replace("sample_skeleton", "common_features"))
+
+
+def _row_check(numbers: np.ndarray, path, on_bad_lines: str, log: convert.SkipLog | None = None) -> convert.RowCheck:
+    """A RowCheck for rows at the 1-based lines `numbers`, noting skipped rows in `log` (if any)."""
+    def note(i: int, message: str, column: str | None) -> None:
+        log.add(int(numbers[i]), message, path=path, line=int(numbers[i]), column=column)
+    return convert.RowCheck(len(numbers), path=path, line_of=lambda i: int(numbers[i]), on_bad_lines=on_bad_lines,
+                            note=note if log is not None else None)
 
 
 def first_feature_per_field(items, pattern: str, fields: Sequence[str], check: convert.RowCheck,
@@ -78,7 +86,7 @@ def first_feature_per_field(items, pattern: str, fields: Sequence[str], check: c
     fidx = pc.index_in(pc.struct_field(parsed, "field"), value_set=pa.array(list(fields), pa.string()))
     fidx = np.asarray(pc.fill_null(fidx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     sel = np.flatnonzero(fidx >= 0)
-    # Items are in file order, so the first occurrence of (row, field) is the row's first item.
+    # items are in file order, so the first occurrence of (row, field) is the row's first item
     _, first = np.unique(parent[sel] * len(fields) + fidx[sel], return_index=True)
     first = sel[first]
     out = {}
@@ -91,44 +99,40 @@ def first_feature_per_field(items, pattern: str, fields: Sequence[str], check: c
 
 
 def _split_records(lines: pa.Array, numbers: np.ndarray, n_fields: int, path, on_bad_lines: str,
-                   expected: str, log: SkipLog | None = None) -> tuple[list[pa.Array], np.ndarray, int]:
+                   expected: str, log: convert.SkipLog | None = None) -> tuple[list[pa.Array], np.ndarray, int]:
     """Split comma-separated records into `n_fields` columns (the last keeps any further commas).
-
-    Returns (columns, line numbers, count of records dropped for a wrong field count); a
-    dropped record is noted in `log` when given."""
+    Returns (columns, line numbers, count of records dropped for a wrong field count)."""
     parts = pc.split_pattern(lines, ",", max_splits=n_fields - 1)
     found = np.asarray(pc.list_value_length(parts).to_numpy(zero_copy_only=False))
-    check = convert.RowCheck(len(lines), path=path, line_of=lambda i: int(numbers[i]), on_bad_lines=on_bad_lines,
-                             note=_noter(log, path, numbers))
+    check = _row_check(numbers, path, on_bad_lines, log)
     check.flag(found != n_fields, lambda i: f"expected {n_fields} comma-separated fields ({expected}), "
                                             f"found {found[i]}")
     if check.bad.any():
-        keep = ~check.bad
-        parts, numbers = parts.filter(pa.array(keep)), numbers[keep]
+        parts, numbers = parts.filter(pa.array(~check.bad)), numbers[~check.bad]
     return [pc.list_element(parts, k) for k in range(n_fields)], numbers, check.n_bad
-
-
-def _noter(log: SkipLog | None, path, numbers: np.ndarray):
-    """A `RowCheck` note callback adding row i (at line numbers[i]) to `log` (None: no log)."""
-    if log is None:
-        return None
-
-    def note(i: int, message: str, column: str | None) -> None:
-        line = int(numbers[i])
-        log.add(line, message, path=path, line=line, column=column)
-    return note
 
 
 def _feature_lists(text: pa.Array, declared: pa.Array | None, check: convert.RowCheck) -> pa.Array:
     """Split raw feature lists on \\x01 (an empty list has no items); check the declared count."""
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    items = pc.split_pattern(text, "\x01")
+    items = pc.split_pattern(convert.null_if_empty(text), "\x01")
     if declared is not None:
         count = np.asarray(pc.fill_null(pc.list_value_length(items), 0).to_numpy(zero_copy_only=False))
         stated = pd.to_numeric(declared.to_pandas(), errors="coerce").to_numpy()
         check.flag(~(stated == count), lambda i: f"feature count field says {declared[i].as_py()!r} but the "
                                                  f"feature list has {count[i]} items")
     return items
+
+
+def _labels(click: pa.Array, conversion: pa.Array, check: convert.RowCheck) -> dict[str, np.ndarray]:
+    return {"click": convert.labels(click, convert.BINARY, check, "click"),
+            "purchase": convert.labels(conversion, convert.BINARY, check, "conversion")}
+
+
+def _require_rows(n_rows: int, skipped: int, path) -> None:
+    """A file that yielded no row is an error, telling a skipped-everything file from an empty one."""
+    if n_rows == 0:
+        raise DataError(f"no usable rows ({skipped} bad lines skipped)" if skipped
+                        else "empty file: expected sample lines", path=path)
 
 
 @dataclass
@@ -149,8 +153,7 @@ class RawAliCCPReader(Reader):
     "skip" (a skipped line is counted in `skipped_lines`, the first few explained in
     `skipped_examples`; dropped common-features lines only in `skipped_common_lines`).
     common_chunk_rows: lines parsed at a time from the common file (its lines are long:
-    hundreds of items each).
-    Tasks: click, purchase (the "conversion" column). No dense fields.
+    hundreds of items each). Tasks: click, purchase (the "conversion" column). No dense fields.
     """
 
     dense_transform = "none"
@@ -165,7 +168,7 @@ class RawAliCCPReader(Reader):
         self.on_bad_lines = check_on_bad_lines(on_bad_lines)
         self.common_chunk_rows = common_chunk_rows
         self.skipped_lines = 0         # skeleton lines dropped in "skip" mode, last pass
-        self.skips = SkipLog()         # the first of them
+        self.skips = convert.SkipLog()  # the first of them
         self.skipped_common_lines = 0  # common-features lines dropped in "skip" mode
         self._common: CommonFeatures | None = None
 
@@ -174,7 +177,6 @@ class RawAliCCPReader(Reader):
 
     @property
     def skipped_examples(self) -> list[str]:
-        """The first sample_skeleton lines the last pass skipped, in file order (see `readers.skips`)."""
         return self.skips.texts()
 
     def common(self) -> CommonFeatures:
@@ -190,10 +192,9 @@ class RawAliCCPReader(Reader):
         for lines, numbers in iter_line_chunks(self.common_path, self.common_chunk_rows):
             (md5, declared, text), numbers, dropped = _split_records(
                 lines, numbers, 3, self.common_path, self.on_bad_lines, COMMON_FIELDS)
-            check = convert.RowCheck(len(md5), path=self.common_path, line_of=lambda i, nb=numbers: int(nb[i]),
-                                     on_bad_lines=self.on_bad_lines)
+            check = _row_check(numbers, self.common_path, self.on_bad_lines)
             items = _feature_lists(text, declared if self.check_feature_count else None, check)
-            firsts = first_feature_per_field(items, RAW_ITEM, fields, check, "field\\x02feature\\x03value")
+            firsts = first_feature_per_field(items, RAW_ITEM, fields, check, RAW_FORM)
             keep = pa.array(~check.bad)
             keys.append(md5.filter(keep))
             numbers_all.append(numbers[~check.bad])
@@ -203,10 +204,8 @@ class RawAliCCPReader(Reader):
         if not keys:
             raise DataError("empty file: expected common-features lines", path=self.common_path)
         index = pd.Index(pa.chunked_array(keys, pa.string()).to_pandas())
-        numbers = np.concatenate(numbers_all)
         dup = np.asarray(index.duplicated())
-        check = convert.RowCheck(len(index), path=self.common_path, line_of=lambda i: int(numbers[i]),
-                                 on_bad_lines=self.on_bad_lines)
+        check = _row_check(np.concatenate(numbers_all), self.common_path, self.on_bad_lines)
         check.flag(dup, lambda i: f"common feature index {index[i]!r} appears on an earlier line too")
         columns = {f: pa.concat_arrays(parts[f]) for f in fields}
         if dup.any():  # "skip" mode: the first line of an index wins
@@ -223,12 +222,10 @@ class RawAliCCPReader(Reader):
         for lines, numbers in iter_line_chunks(self.path, chunk_rows):
             (_, click, conversion, md5, declared, text), numbers, dropped = _split_records(
                 lines, numbers, 6, self.path, self.on_bad_lines, SKELETON_FIELDS, self.skips)
-            check = convert.RowCheck(len(md5), path=self.path, line_of=lambda i, nb=numbers: int(nb[i]),
-                                     on_bad_lines=self.on_bad_lines, note=_noter(self.skips, self.path, numbers))
-            cols = {"click": convert.labels(click, convert.BINARY, check, "click"),
-                    "purchase": convert.labels(conversion, convert.BINARY, check, "conversion")}
+            check = _row_check(numbers, self.path, self.on_bad_lines, self.skips)
+            cols = _labels(click, conversion, check)
             items = _feature_lists(text, declared if self.check_feature_count else None, check)
-            own = first_feature_per_field(items, RAW_ITEM, self.schema.sparse, check, "field\\x02feature\\x03value")
+            own = first_feature_per_field(items, RAW_ITEM, self.schema.sparse, check, RAW_FORM)
             at = common.index.get_indexer(md5.to_pandas())
             check.flag(at < 0, lambda i: f"common feature index {md5[i].as_py()!r} is not in {self.common_path.name}",
                        "common feature index")
@@ -259,14 +256,13 @@ class EsmmTextReader(Reader):
         self.schema = Schema(tasks=ALICCP_TASKS, dense=(), sparse=tuple(fields))
         self.on_bad_lines = check_on_bad_lines(on_bad_lines)
         self.skipped_lines = 0
-        self.skips = SkipLog()
+        self.skips = convert.SkipLog()
 
     def sources(self) -> list[Path]:
         return [self.path]
 
     @property
     def skipped_examples(self) -> list[str]:
-        """The first lines the last pass skipped, in file order (see `readers.skips`)."""
         return self.skips.texts()
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
@@ -275,20 +271,15 @@ class EsmmTextReader(Reader):
         n_rows = 0
         for lines, numbers in iter_line_chunks(self.path, chunk_rows):
             parts = pc.split_pattern(lines, ",")
-            check = convert.RowCheck(len(lines), path=self.path, line_of=lambda i, nb=numbers: int(nb[i]),
-                                     on_bad_lines=self.on_bad_lines, note=_noter(self.skips, self.path, numbers))
+            check = _row_check(numbers, self.path, self.on_bad_lines, self.skips)
             found = np.asarray(pc.list_value_length(parts).to_numpy(zero_copy_only=False))
             check.flag(found < 3, lambda i: f"expected sample_id,click,conversion,field:feature,... "
                                             f"but found {found[i]} comma-separated fields")
             if check.bad.any():  # "skip" mode: the short lines go before the columns are taken
-                keep = ~check.bad
                 self.skipped_lines += check.n_bad
-                parts, numbers = parts.filter(pa.array(keep)), numbers[keep]
-                check = convert.RowCheck(len(parts), path=self.path, line_of=lambda i, nb=numbers: int(nb[i]),
-                                         on_bad_lines=self.on_bad_lines,
-                                         note=_noter(self.skips, self.path, numbers))
-            cols = {"click": convert.labels(pc.list_element(parts, 1), convert.BINARY, check, "click"),
-                    "purchase": convert.labels(pc.list_element(parts, 2), convert.BINARY, check, "conversion")}
+                parts, numbers = parts.filter(pa.array(~check.bad)), numbers[~check.bad]
+                check = _row_check(numbers, self.path, self.on_bad_lines, self.skips)
+            cols = _labels(pc.list_element(parts, 1), pc.list_element(parts, 2), check)
             own = first_feature_per_field(pc.list_slice(parts, 3), ESMM_ITEM, self.schema.sparse, check,
                                           "field:feature")
             for f in self.schema.sparse:
@@ -299,10 +290,3 @@ class EsmmTextReader(Reader):
             if len(frame):
                 yield frame
         _require_rows(n_rows, self.skipped_lines, self.path)
-
-
-def _require_rows(n_rows: int, skipped: int, path) -> None:
-    """A file that yielded no row is an error, telling a skipped-everything file from an empty one."""
-    if n_rows == 0:
-        raise DataError(f"no usable rows ({skipped} bad lines skipped)" if skipped
-                        else "empty file: expected sample lines", path=path)

@@ -1,16 +1,17 @@
-"""String columns to the reader contract's terms, with bad rows raised or dropped.
+"""String columns to the reader contract's terms, with bad rows raised or dropped, and the skip log.
 
-`readers.base` fixes what a chunk holds: task columns int 0/1, dense float64 with NaN for
-missing, sparse strings with missing as NaN/None. The readers parse their formats into string
-columns (pyarrow) and finish here, so every format reports a bad value the same way:
-a `DataError` naming file, line, column, the value and what was expected ("error"), or the
-row dropped and counted ("skip").
+Every reader parses its format into string columns (pyarrow) and finishes here, so every format
+reports a bad value the same way: a `DataError` naming file, line, column, the value and what was
+expected (on_bad_lines="error"), or the row dropped and counted ("skip"). A reader that skips
+counts the dropped lines in `skipped_lines` and keeps the first `MAX_EXAMPLES`, in file order, in
+`skipped_examples`: one line each, worded exactly like the DataError of "error" mode
+("<file>, line <n>[, column '<c>']: <what was wrong; what was expected>").
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,53 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import DataError
-from .skips import MAX_EXAMPLES
+
+MAX_EXAMPLES = 5
+
+
+class SkipLog:
+    """The first `limit` skipped lines of one pass, ordered by a sortable `order` key.
+
+    Readers may report skips out of file order (a parser's wrong-field-count lines arrive
+    before the value checks of earlier rows); the log keeps the `limit` smallest keys.
+    An entry's line may be unknown when it is added (None) and filled in by `texts`.
+    """
+
+    def __init__(self, limit: int = MAX_EXAMPLES):
+        self.limit = limit
+        self._items: list[tuple] = []   # (order, message, path, line, column), sorted by order
+
+    def clear(self) -> None:
+        self._items = []
+
+    def wants(self, order) -> bool:
+        """Whether an entry with this key would be kept."""
+        return len(self._items) < self.limit or order < self._items[-1][0]
+
+    def add(self, order, message: str, *, path=None, line: int | None = None, column: str | None = None) -> None:
+        if not self.wants(order):
+            return
+        self._items.append((order, message, path, line, column))
+        self._items.sort(key=lambda item: item[0])
+        del self._items[self.limit:]
+
+    def texts(self, line_of: Callable[[list], dict] | None = None) -> list[str]:
+        """The kept entries as one-line texts; `line_of(orders)` -> {order: line} fills in the
+        lines that were unknown when added."""
+        missing = [item[0] for item in self._items if item[3] is None]
+        lines = line_of(missing) if (missing and line_of is not None) else {}
+        return [str(DataError(message, path=path, line=line if line is not None else lines.get(order), column=column))
+                for order, message, path, line, column in self._items]
+
+
+def first_examples(groups: Iterable[Iterable[str]], limit: int = MAX_EXAMPLES) -> list[str]:
+    """The first `limit` texts of several passes' examples, taken in the given order."""
+    out: list[str] = []
+    for texts in groups:
+        out.extend(texts)
+        if len(out) >= limit:
+            break
+    return out[:limit]
 
 
 @dataclass(frozen=True)
@@ -45,8 +92,8 @@ class RowCheck:
     In "error" mode the first flagged row raises a DataError with file, line and column; in
     "skip" mode flagged rows are remembered and `keep` drops them.
     path: the file named in errors; line_of: row index in the chunk -> 1-based file line.
-    note: in "skip" mode, called as note(i, message, column) for the first few rows each
-    `flag` newly marks (enough for a reader's first `skips.MAX_EXAMPLES` reasons).
+    note: in "skip" mode, called as note(i, message, column) for the first `MAX_EXAMPLES` rows
+    each `flag` newly marks.
     """
 
     def __init__(self, n_rows: int, *, path, line_of: Callable[[int], int], on_bad_lines: str,
@@ -69,12 +116,6 @@ class RowCheck:
     @property
     def n_bad(self) -> int:
         return int(self.bad.sum())
-
-    def keep(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The frame without its bad rows (index reset)."""
-        if not self.bad.any():
-            return frame
-        return frame.loc[~self.bad].reset_index(drop=True)
 
 
 def _bool_numpy(arr) -> np.ndarray:
@@ -108,12 +149,11 @@ def dense(arr, check: RowCheck, column: str) -> np.ndarray:
     """Dense values (float64, shape (N,)) from strings; null, empty or "nan" is NaN, anything not
     a finite number is a bad row (its value NaN in "skip" mode)."""
     try:
-        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-        values = np.asarray(values, dtype=np.float64)
+        values = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
         bad = np.isinf(values)
     except pa.ArrowInvalid:
-        # Slow path, for a chunk holding a non-number, an empty string or padded numbers
-        # (" 2"): Python's float() decides, value by value.
+        # slow path, for a chunk holding a non-number, an empty string or padded numbers (" 2"):
+        # Python's float() decides, value by value
         raw = arr.to_pylist()
         bad = np.array([not _parses_as_missing_or_finite(t) for t in raw], dtype=bool)
         values = np.array([np.nan if b or t is None or not t.strip() else float(t) for t, b in zip(raw, bad)],
@@ -123,14 +163,18 @@ def dense(arr, check: RowCheck, column: str) -> np.ndarray:
     return np.where(bad, np.nan, values)
 
 
+def null_if_empty(arr):
+    """Strings with every empty one made null (missing)."""
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
 def sparse(arr) -> pd.Series:
     """Sparse tokens as a pandas string Series; an empty field is missing (NaN)."""
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-    return arr.to_pandas()
+    return null_if_empty(arr).to_pandas()
 
 
 def assemble(columns: Mapping[str, np.ndarray | pd.Series], check: RowCheck) -> pd.DataFrame:
-    """One chunk in schema terms: the given columns, in order, less the bad rows."""
+    """One chunk in schema terms: the given columns, in order, less the bad rows (index reset)."""
     frame = pd.DataFrame({name: (col.reset_index(drop=True) if isinstance(col, pd.Series) else col)
                           for name, col in columns.items()})
-    return check.keep(frame)
+    return frame.loc[~check.bad].reset_index(drop=True) if check.bad.any() else frame

@@ -1,25 +1,20 @@
 """Criteo (Kaggle Display Advertising Challenge) raw TSV reader.
 
 Format (docs/decisions.md#data-formats): no header, one sample per line, 40 tab-separated fields:
-`label, I1..I13, C1..C26`; labels are 0/1, I* integer counts (a few negative),
-C* 8-hex-digit hashed categories; an empty field is missing.
+`label, I1..I13, C1..C26`; labels are 0/1, I* integer counts (a few negative), C* 8-hex-digit
+hashed categories; an empty field is missing.
 
-Streaming uses pyarrow's CSV reader with every column read as a string, then
-validated and converted with vectorised pyarrow kernels. Measured on 1M rows
-(2 cores): 1 MiB blocks read fastest (about 1 s; 16-64 MiB blocks 1.8-3 s,
-pandas' C parser in chunks 5.6 s), and single-threaded parsing is as fast as
-threaded here and is the only mode in which pyarrow reports the line number of
-a row with the wrong field count.
+pyarrow's CSV reader reads every column as a string, then vectorised pyarrow kernels validate and
+convert. Measured on 1M rows (2 cores): 1 MiB blocks read fastest (about 1 s; 16-64 MiB blocks
+1.8-3 s, pandas' C parser in chunks 5.6 s); single-threaded parsing is as fast as threaded and the
+only mode in which pyarrow reports the line of a row with the wrong field count.
 
-A malformed line (wrong field count, empty line, label not 0/1, non-numeric or
-non-finite dense value) is a `DataError` naming the file, the line and the
-column, or, with `on_bad_lines="skip"`, is dropped and counted in
-`skipped_lines` (the first few, in file order, are explained in `skipped_examples`, worded
-like the error of "error" mode: see `readers.skips`).
+A malformed line (wrong field count, empty line, label not 0/1, non-numeric or non-finite dense
+value) is a `DataError` naming the file, the line and the column, or, with `on_bad_lines="skip"`,
+dropped and counted in `skipped_lines` (the first few in `skipped_examples`, see `readers.convert`).
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from pathlib import Path
 from typing import Iterator
 
@@ -32,14 +27,14 @@ import pyarrow.csv as pcsv
 from ...errors import DataError, DephnError
 from ..schema import Schema
 from .base import Reader
-from .skips import SkipLog
+from .convert import SkipLog
+from .delimited import check_on_bad_lines, position_among_all, rechunk
 
 CRITEO_DENSE = tuple(f"I{i}" for i in range(1, 14))
 CRITEO_SPARSE = tuple(f"C{i}" for i in range(1, 27))
 CRITEO_COLUMNS = ("label",) + CRITEO_DENSE + CRITEO_SPARSE
 CRITEO_SCHEMA = Schema(tasks=("click",), dense=CRITEO_DENSE, sparse=CRITEO_SPARSE)
 
-ON_BAD_LINES = ("error", "skip")
 _EXPECTED_FIELDS = f"{len(CRITEO_COLUMNS)} tab-separated fields (label, I1..I13, C1..C26)"
 
 
@@ -49,12 +44,10 @@ class CriteoReader(Reader):
     schema = CRITEO_SCHEMA
 
     def __init__(self, path, on_bad_lines: str = "error", *, block_size: int = 1 << 20):
-        if on_bad_lines not in ON_BAD_LINES:
-            raise DephnError(f"on_bad_lines must be one of {list(ON_BAD_LINES)}, got {on_bad_lines!r}")
+        self.on_bad_lines = check_on_bad_lines(on_bad_lines)
         self.path = Path(path)
         if not self.path.is_file():
             raise DephnError(f"Criteo file not found: {self.path}")
-        self.on_bad_lines = on_bad_lines
         self.block_size = int(block_size)
         self.skipped_lines = 0                         # bad lines dropped by the last full read
         self.skips = SkipLog()                         # the first few of them, by line
@@ -78,23 +71,11 @@ class CriteoReader(Reader):
         self.skipped_lines = 0
         self.skips.clear()
         state = _LineState()
-        pending: list[pa.RecordBatch] = []
-        pending_rows = 0
         emitted = 0
         # parsed 1 MiB blocks are gathered into chunks of chunk_rows rows and validated a
         # chunk at a time: a few dozen kernel calls per chunk instead of per block
-        for batch in self._batches(state):
-            pending.append(batch)
-            pending_rows += batch.num_rows
-            while pending_rows >= chunk_rows:
-                raw = pa.Table.from_batches(pending)
-                table = self._check(raw.slice(0, chunk_rows), state)
-                pending, pending_rows = raw.slice(chunk_rows).to_batches(), pending_rows - chunk_rows
-                if table.num_rows:
-                    emitted += table.num_rows
-                    yield table
-        if pending_rows:
-            table = self._check(pa.Table.from_batches(pending), state)
+        for raw in rechunk(self._batches(state), chunk_rows):
+            table = self._check(raw, state)
             if table.num_rows:
                 emitted += table.num_rows
                 yield table
@@ -103,20 +84,9 @@ class CriteoReader(Reader):
             raise DataError(f"no valid rows ({self.skipped_lines} bad lines skipped); "
                             f"expected lines of {_EXPECTED_FIELDS}", path=self.path)
 
-    # --- parsing -----------------------------------------------------------
     def _batches(self, state: "_LineState") -> Iterator[pa.RecordBatch]:
-        """Parsed batches of 40 string columns; pyarrow's own failures become a `DataError`."""
-        reader = self._open(state)
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except pa.ArrowInvalid as e:  # e.g. bytes that are not UTF-8
-                raise DataError(f"cannot parse as Criteo TSV: {e}", path=self.path) from None
-            yield batch
-
-    def _open(self, state: "_LineState"):
+        """Parsed batches of 40 string columns; pyarrow's own failures (e.g. bytes that are not
+        UTF-8) become a `DataError`."""
         def on_invalid(row) -> str:
             # called in line order (single-threaded parsing), before the batch holding later rows
             state.invalid_lines.append(row.number)
@@ -126,7 +96,7 @@ class CriteoReader(Reader):
             return "skip"
 
         try:
-            return pcsv.open_csv(
+            reader = pcsv.open_csv(
                 self.path,
                 read_options=pcsv.ReadOptions(column_names=list(CRITEO_COLUMNS), block_size=self.block_size,
                                               use_threads=False),
@@ -136,7 +106,13 @@ class CriteoReader(Reader):
                 convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in CRITEO_COLUMNS},
                                                     strings_can_be_null=True, null_values=[""]),
             )
-        except pa.ArrowInvalid as e:  # e.g. undecodable bytes in the first block
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                yield batch
+        except pa.ArrowInvalid as e:
             raise DataError(f"cannot parse as Criteo TSV: {e}", path=self.path) from None
 
     def _check(self, rows: pa.Table, state: "_LineState") -> pa.Table:
@@ -214,8 +190,7 @@ class CriteoReader(Reader):
 
     def _note_skip(self, line: int, reason: str, column: str | None = None):
         self.skipped_lines += 1
-        if self.skips.wants(line):
-            self.skips.add(line, reason, path=self.path, line=line, column=column)
+        self.skips.add(line, reason, path=self.path, line=line, column=column)
 
 
 class _LineState:
@@ -229,12 +204,7 @@ class _LineState:
 
     def line_of(self, row: int) -> int:
         """1-based physical line of the parsed row with 0-based index `row`."""
-        line = row + 1
-        while True:  # every dropped line at or before `line` pushes it one further
-            moved = row + 1 + bisect_right(self.invalid_lines, line)
-            if moved == line:
-                return line
-            line = moved
+        return position_among_all(row, self.invalid_lines, first=1)
 
 
 def _np_bool(arr) -> np.ndarray:

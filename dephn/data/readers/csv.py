@@ -34,7 +34,6 @@ from ..schema import Schema
 from . import convert
 from .base import Reader
 from .delimited import DelimitedFile, check_on_bad_lines
-from .skips import first_examples
 
 DENSE_TRANSFORMS = ("log1p", "none")
 REST = "rest"   # `"sparse": "rest"`: every column not otherwise named
@@ -42,25 +41,19 @@ REST = "rest"   # `"sparse": "rest"`: every column not otherwise named
 
 def _refs(value, key: str) -> tuple:
     """Column references: header names (str) or 0-based positions (int)."""
-    if isinstance(value, (str, int)):
-        value = [value]
-    out = []
-    for ref in value:
+    refs = (value,) if isinstance(value, (str, int)) else tuple(value)
+    for ref in refs:
         if isinstance(ref, bool) or not isinstance(ref, (str, int)) or (isinstance(ref, int) and ref < 0):
             raise DephnError(f"CsvSpec.{key}: {ref!r} is not a column name or a 0-based position")
-        out.append(ref)
-    return tuple(out)
+    return refs
 
 
 def _strings(value, key: str) -> tuple[str, ...]:
-    if isinstance(value, (str, int)):
-        value = [value]
-    out = []
-    for v in value:
+    values = (value,) if isinstance(value, (str, int)) else tuple(value)
+    for v in values:
         if isinstance(v, bool) or not isinstance(v, (str, int, float)):
             raise DephnError(f"CsvSpec.{key}: {v!r} is not a label value (a string)")
-        out.append(str(v).strip())
-    return tuple(out)
+    return tuple(str(v).strip() for v in values)
 
 
 @dataclass(frozen=True)
@@ -169,10 +162,6 @@ class CsvSpec:
             raise DataError("a CSV spec must be a JSON object", path=path)
         return cls.from_dict(data, base_dir=path.parent)
 
-    def to_dict(self) -> dict:
-        """The spec as plain JSON-ready values (tuples as lists)."""
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
-
 
 def as_spec(spec: CsvSpec | Mapping | str | Path) -> CsvSpec:
     """A CsvSpec from a spec, a dict, or the path of a JSON spec file."""
@@ -191,9 +180,6 @@ class CsvReader(Reader):
     on_bad_lines: "error" (DataError at the first bad line) | "skip" (drop and count).
     Schema names are the header names (or `names`, or "col<i>" without a header) of the
     first file; `spec` is the given spec with "rest" resolved against that file.
-    After iteration, `skipped_lines` counts the lines dropped in "skip" mode and
-    `skipped_examples` gives the first few of them, in file order (see `readers.skips`).
-    Warns (`DataWarning`, one line) when the spec has no sparse or no dense field.
     """
 
     def __init__(self, source: CsvSpec | Mapping | str | Path, *, spec: CsvSpec | Mapping | str | Path | None = None,
@@ -239,8 +225,7 @@ class CsvReader(Reader):
 
     @property
     def skipped_examples(self) -> list[str]:
-        """The first skipped lines of the last pass, in file order (files in `paths` order)."""
-        return first_examples(f.skipped_examples for f in self.files)
+        return convert.first_examples(f.skipped_examples for f in self.files)
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         self.skipped_lines = 0

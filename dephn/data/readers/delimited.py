@@ -16,14 +16,14 @@ import csv
 import itertools
 from bisect import bisect_right
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ...errors import DataError, DephnError
-from .skips import SkipLog
+from .convert import SkipLog
 
 ON_BAD_LINES = ("error", "skip")
 BLOCK_BYTES = 1 << 20  # pyarrow parse block; pyarrow reads some blocks ahead, so this bounds memory (a line must fit)
@@ -44,15 +44,41 @@ def require_file(path) -> Path:
     return path
 
 
+def rechunk(batches: Iterable[pa.RecordBatch], chunk_rows: int) -> Iterator[pa.Table]:
+    """Tables of exactly `chunk_rows` rows (the last one fewer) from a stream of record batches."""
+    pending: list[pa.RecordBatch] = []
+    n_pending = 0
+    for batch in batches:
+        pending.append(batch)
+        n_pending += batch.num_rows
+        while n_pending >= chunk_rows:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, chunk_rows)
+            rest = table.slice(chunk_rows)
+            pending, n_pending = rest.to_batches(), rest.num_rows
+    if n_pending:
+        yield pa.Table.from_batches(pending)
+
+
+def position_among_all(kept: int, dropped: Sequence[int], first: int = 0) -> int:
+    """The position (counted from `first`) of the `kept`-th (0-based) row left once the rows at
+    the ascending positions `dropped` are taken out."""
+    position = kept + first
+    while True:  # every dropped row at or before `position` pushes it one further
+        moved = kept + first + bisect_right(dropped, position)
+        if moved == position:
+            return position
+        position = moved
+
+
 class DelimitedFile:
     """One delimited text file: its column names, and its rows as chunks of string columns.
 
-    path: the file. sep: one-character field separator. header: whether line 1 names the
-    columns. names: column names when there is no header (default "col0", "col1", ...).
-    on_bad_lines: "error" | "skip" for records with a wrong field count.
-    After a pass of `iter_tables`, `skipped_lines` counts the records it skipped, and
-    `skipped_examples` gives the first few skipped lines (with those a reader reported
-    through `note_skip`), in file order (see `readers.skips`).
+    sep: one-character field separator. header: whether line 1 names the columns. names: column
+    names without a header (default "col0", "col1", ...). on_bad_lines: "error" | "skip" for
+    records with a wrong field count. After a pass of `iter_tables`, `skipped_lines` counts the
+    records it skipped and `skipped_examples` gives the first few (with those a reader reported
+    through `note_skip`), in file order.
     """
 
     def __init__(self, path, *, sep: str = ",", header: bool = True,
@@ -114,22 +140,21 @@ class DelimitedFile:
         return self.columns[self.position(ref)]
 
     def iter_tables(self, refs: Sequence[str | int], chunk_rows: int) -> Iterator[tuple[pa.Table, int]]:
-        """Yield (table, first) pairs: `table` holds the columns `refs` as strings (null where
-        the field is empty), named by `name(ref)`, `chunk_rows` rows (the last chunk fewer);
-        `first` is the 0-based ordinal, among the file's records, of its first row (see
-        `line_of`). Raises DataError for a file with a header but no data line."""
+        """Yield (table, first): `table` holds the columns `refs` as strings (null where the field
+        is empty), named by `name(ref)`, `chunk_rows` rows (the last chunk fewer); `first` is the
+        0-based ordinal among the file's records of its first row. A header without data lines
+        is a DataError."""
         if chunk_rows < 1:
             raise DephnError(f"chunk_rows must be >= 1, got {chunk_rows}")
         positions = [self.position(r) for r in refs]
         internal = [f"f{i}" for i in range(len(self.columns))]  # unique even when header names repeat
-        wanted = [internal[p] for p in positions]
         self.skipped_lines = 0
         self.skips.clear()
         self._invalid = []
         first_bad = []
 
         def on_invalid(row) -> str:
-            # Called by pyarrow, in file order, for a record whose field count differs from the header's.
+            # called by pyarrow, in file order, for a record whose field count differs from the header's
             self.skipped_lines += 1
             if not first_bad:
                 first_bad.append(row)
@@ -139,34 +164,26 @@ class DelimitedFile:
                 self.skips.add(record, self._field_count_message(row), path=self.path)
             return "skip"
 
-        try:
-            reader = self._open(internal, wanted, on_invalid)
-        except pa.ArrowInvalid as e:
-            raise DataError(_parse_error(e), path=self.path) from None
-        names = [self.columns[p] for p in positions]
-        pending: list[pa.RecordBatch] = []
-        n_pending = n_done = 0
-        while True:
+        def batches() -> Iterator[pa.RecordBatch]:
             try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
+                reader = self._open(internal, [internal[p] for p in positions], on_invalid)
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        break
+                    self._raise_bad_record(first_bad)
+                    if batch.num_rows:
+                        yield batch
             except pa.ArrowInvalid as e:
                 raise DataError(_parse_error(e), path=self.path) from None
             self._raise_bad_record(first_bad)
-            if batch.num_rows:
-                pending.append(batch)
-                n_pending += batch.num_rows
-            while n_pending >= chunk_rows:
-                table = pa.Table.from_batches(pending)
-                yield table.slice(0, chunk_rows).rename_columns(names), n_done
-                n_done += chunk_rows
-                rest = table.slice(chunk_rows)
-                pending, n_pending = rest.to_batches(), rest.num_rows
-        self._raise_bad_record(first_bad)
-        if n_pending:
-            yield pa.Table.from_batches(pending).rename_columns(names), n_done
-            n_done += n_pending
+
+        names = [self.columns[p] for p in positions]
+        n_done = 0
+        for table in rechunk(batches(), chunk_rows):
+            yield table.rename_columns(names), n_done
+            n_done += table.num_rows
         if n_done == 0 and self.skipped_lines == 0:
             raise DataError("no data lines" + (" after the header" if self.header else ""), path=self.path)
 
@@ -197,33 +214,20 @@ class DelimitedFile:
         return (f"expected {row.expected_columns} fields (as on {'the header' if self.header else 'line 1'}), "
                 f"found {row.actual_columns}")
 
-    def record_of(self, kept: int) -> int:
-        """The 0-based ordinal among all the file's records of the `kept`-th record the last pass
-        yielded (it differs once records with a wrong field count were skipped before it)."""
-        record = kept
-        while True:  # every skipped record at or before `record` pushes it one further
-            moved = kept + bisect_right(self._invalid, record)
-            if moved == record:
-                return record
-            record = moved
-
     def note_skip(self, kept: int, message: str, column: str | None = None) -> None:
-        """Record that a reader dropped the `kept`-th yielded record in "skip" mode (for
-        `skipped_examples`; the reader counts it itself)."""
-        record = self.record_of(kept)
-        if self.skips.wants(record):
-            self.skips.add(record, message, path=self.path, column=column)
+        """Record that a reader dropped the `kept`-th yielded record of the last pass in "skip"
+        mode (for `skipped_examples`; the reader counts it itself)."""
+        self.skips.add(position_among_all(kept, self._invalid), message, path=self.path, column=column)
 
     @property
     def skipped_examples(self) -> list[str]:
-        """The first skipped lines of the last pass, in file order, one line each (`readers.skips`)."""
+        """The first skipped lines of the last pass, in file order, one line each."""
         return self.skips.texts(line_of=self._lines_of)
 
     def line_of(self, ordinal: int) -> int:
         """The physical line of the record with this 0-based ordinal (among all records).
-
-        Only error paths and skip reports call this, so it rescans the file rather than keeping
-        a line index for every row; blank lines are skipped as the parser skips them."""
+        Only error paths and skip reports call this: it rescans the file rather than keeping a
+        line index for every row, skipping blank lines as the parser does."""
         return self._lines_of([ordinal])[ordinal]
 
     def _lines_of(self, ordinals) -> dict[int, int]:
@@ -253,12 +257,12 @@ def _parse_error(e: Exception) -> str:
 
 
 def iter_line_chunks(path, chunk_rows: int) -> Iterator[tuple[pa.Array, np.ndarray]]:
-    """The non-blank lines of a text file, `chunk_rows` physical lines at a time.
+    """The non-blank lines of a text file, `chunk_rows` physical lines at a time, for the formats
+    that are not a fixed-width CSV (Ali-CCP raw feature lists, ESMM text).
 
-    Yields (lines, numbers): the lines without their line ending as a pyarrow string array,
-    and their 1-based line numbers (int64). For formats that are not a fixed-width CSV
-    (Ali-CCP raw feature lists, ESMM text), parsed with pyarrow compute by the reader.
-    Lines split on "\\n" only: the Ali-CCP separators \\x01..\\x03 are ordinary characters."""
+    Yields (lines, numbers): the lines without their line ending as a pyarrow string array, and
+    their 1-based line numbers (int64). Lines split on "\\n" only: the Ali-CCP separators
+    \\x01..\\x03 are ordinary characters."""
     if chunk_rows < 1:
         raise DephnError(f"chunk_rows must be >= 1, got {chunk_rows}")
     path = require_file(path)

@@ -44,7 +44,6 @@ WECHAT_PAPER_TASKS = ("read_comment", "like", "click_avatar")
 ACTION_SPARSE = ("userid", "feedid", "device")
 FEED_SPARSE = ("authorid", "bgm_song_id", "bgm_singer_id")
 FEED_DENSE = ("videoplayseconds",)
-LEAKY = ("play", "stay")  # watched/stayed time of the same exposure: never features (see module doc)
 MANUAL_TAG = "manual_tag"  # the first tag of manual_tag_list ("tag;tag;...")
 
 
@@ -65,8 +64,6 @@ class WeChatReader(Reader):
     manual_tag: add the first manual tag as a sparse field. keep_date: carry `date_` as an
     extra column. on_bad_lines: "error" | "skip" for bad user_action lines (a feed_info line
     is always an error: a feed silently missing would turn into many bad action lines).
-    After iteration, `skipped_lines` counts the user_action lines skipped and
-    `skipped_examples` gives the first few of them (see `readers.skips`).
     """
 
     dense_transform = "log1p"
@@ -100,7 +97,6 @@ class WeChatReader(Reader):
 
     @property
     def skipped_examples(self) -> list[str]:
-        """The first user_action lines the last pass skipped, in file order."""
         return self.actions.skipped_examples
 
     def feed_table(self) -> FeedTable:
@@ -118,12 +114,12 @@ class WeChatReader(Reader):
                                      on_bad_lines="error")
             keys.append(table.column("feedid"))
             for c in FEED_SPARSE:
-                sparse[c].append(_nullify_empty(table.column(c)))
+                sparse[c].append(convert.null_if_empty(table.column(c)))
             for c in FEED_DENSE:
                 dense[c].append(convert.dense(table.column(c), check, c))
             if self.manual_tag:
                 first_tag = pc.list_element(pc.split_pattern(table.column("manual_tag_list"), ";"), 0)
-                tags.append(_nullify_empty(pc.utf8_trim_whitespace(first_tag)))
+                tags.append(convert.null_if_empty(pc.utf8_trim_whitespace(first_tag)))
         index = pd.Index(pa.chunked_array(keys, pa.string()).to_pandas())
         dup = np.flatnonzero(np.asarray(index.duplicated()))
         if len(dup):
@@ -165,7 +161,3 @@ class WeChatReader(Reader):
         self.skipped_lines += a.skipped_lines
         if n_rows == 0:
             raise DataError(f"no usable rows: all {self.skipped_lines} data lines were bad and skipped", path=a.path)
-
-
-def _nullify_empty(arr):
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
