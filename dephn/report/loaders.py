@@ -41,10 +41,9 @@ def read_json(path: Path, expect: type | tuple[type, ...], problems: Problems):
     return value
 
 
-# ---------------------------------------------------------------- figure and table indexes
-
 def _index_entries(index: Path, problems: Problems) -> list[dict] | None:
-    """The entries of a figures/ or tables/ index (a list, or {"figures"|"tables": [...]})."""
+    """The entries of a figures/ or tables/ index: {"figures": [...]} as `dephn.plotting.save`
+    writes it, or a plain list as the study writes tables/index.json."""
     kind = index.parent.name
     data = read_json(index, (list, dict), problems)
     if isinstance(data, dict):
@@ -60,21 +59,13 @@ def _index_entries(index: Path, problems: Problems) -> list[dict] | None:
     return good
 
 
-def _entry_files(entry: dict, key: str) -> list[str]:
+def _find_file(folder: Path, entry: dict, key: str, suffix: str) -> Path | None:
+    """The entry's file with this suffix: as listed under `key` (a name, or {format: name}),
+    else `<folder>/<name><suffix>`."""
     files = entry.get(key) or []
-    if isinstance(files, str):
-        return [files]
-    if isinstance(files, dict):
-        return [str(v) for v in files.values()]
-    return [str(f) for f in files]
-
-
-def _find_file(root: Path, folder: Path, entry: dict, key: str, suffix: str) -> Path | None:
-    """The entry's file with this suffix: as listed (relative to its folder or to the output
-    folder, or absolute), else `<folder>/<name><suffix>`."""
-    listed = [f for f in _entry_files(entry, key) if f.lower().endswith(suffix)]
-    candidates = [base / f for f in listed for base in (folder, root)] + [folder / f"{entry['name']}{suffix}"]
-    return next((c for c in candidates if c.is_file()), None)
+    listed = [files] if isinstance(files, str) else list(files.values()) if isinstance(files, dict) else files
+    candidates = [folder / str(f) for f in listed if str(f).lower().endswith(suffix)]
+    return next((c for c in candidates + [folder / f"{entry['name']}{suffix}"] if c.is_file()), None)
 
 
 def _entry_text(e: dict) -> dict:
@@ -84,13 +75,13 @@ def _entry_text(e: dict) -> dict:
 
 
 def _load_indexed(root: Path, kind: str, problems: Problems,
-                  read_item: Callable[[Path, Path, dict, Problems], Item]) -> list[Item] | None:
+                  read_item: Callable[[Path, dict, Problems], Item]) -> list[Item] | None:
     """One item per entry of `<root>/<kind>/index.json` (None when there is no usable index)."""
     folder = root / kind
     entries = _index_entries(folder / "index.json", problems)
     if entries is None:
         return None
-    return [read_item(root, folder, e, problems) for e in entries]
+    return [read_item(folder, e, problems) for e in entries]
 
 
 @dataclass
@@ -104,9 +95,9 @@ class FigureItem:
     problem: str | None = None
 
 
-def _read_figure(root: Path, folder: Path, e: dict, problems: Problems) -> FigureItem:
+def _read_figure(folder: Path, e: dict, problems: Problems) -> FigureItem:
     item = FigureItem(**_entry_text(e))
-    path = _find_file(root, folder, e, "files", ".json")
+    path = _find_file(folder, e, "files", ".json")
     if path is not None:
         try:
             # plotly writes NaN as null, but a hand-made file may not; JSON.parse refuses NaN
@@ -119,7 +110,7 @@ def _read_figure(root: Path, folder: Path, e: dict, problems: Problems) -> Figur
     else:
         item.problem = "no plotly JSON file"
     if item.plotly is None:
-        png = _find_file(root, folder, e, "files", ".png")
+        png = _find_file(folder, e, "files", ".png")
         if png is not None:
             item.png = png.read_bytes()
         problems.add(f"figure {item.name}", item.problem + ("; its static image is shown" if item.png else ""))
@@ -142,9 +133,9 @@ class TableItem:
     problem: str | None = None
 
 
-def _read_table(root: Path, folder: Path, e: dict, problems: Problems) -> TableItem:
+def _read_table(folder: Path, e: dict, problems: Problems) -> TableItem:
     item = TableItem(**_entry_text(e))
-    path = _find_file(root, folder, e, "file", ".csv")
+    path = _find_file(folder, e, "file", ".csv")
     if path is None:
         item.problem = "no CSV file"
     else:
@@ -163,8 +154,6 @@ def _read_table(root: Path, folder: Path, e: dict, problems: Problems) -> TableI
 def load_tables(root: Path, problems: Problems) -> list[TableItem] | None:
     return _load_indexed(root, "tables", problems, _read_table)
 
-
-# ---------------------------------------------------------------- the results store
 
 def load_records(root: Path, problems: Problems) -> list[dict] | None:
     """The results store's records (read here, not via ResultsStore.records(), so that one

@@ -1,15 +1,16 @@
-"""The result sections of the page: the claims table, the figures, the tables, the training runs.
-
-Each section says so in a note when the study did not produce its piece, or produced it empty.
+"""The sections of the page: the claims table, the figures, the tables, the training runs and the
+run configuration (study.json). Each says so in a note when the study did not produce its piece,
+or produced it empty.
 """
 from __future__ import annotations
 
 import base64
 import json
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from .loaders import FigureItem, TableItem
-from .template import MAX_TABLE_ROWS, Section, esc, json_for_script, note, slug, table
+from .template import MAX_TABLE_ROWS, Section, esc, json_for_script, key_values, note, slug, table
 
 
 def figure_id(name: str) -> str:
@@ -37,8 +38,6 @@ def _placeholder(sec: Section, items, absent: str, empty: str) -> bool:
         sec.body = note(empty)
     return not items
 
-
-# ---------------------------------------------------------------- claims
 
 _VERDICT = {True: ('<span class="ok" title="reproduced">✓</span>'),
             False: ('<span class="bad" title="not reproduced">✗</span>'),
@@ -80,8 +79,6 @@ def claims_section(claims, figures: list[FigureItem] | None, tables: list[TableI
                      raw_cols=range(6), cls="claims")
     return sec
 
-
-# ---------------------------------------------------------------- figures and tables
 
 def _figure_html(f: FigureItem) -> str:
     fid = figure_id(f.name)
@@ -138,8 +135,6 @@ def tables_section(tables: list[TableItem] | None) -> Section:
     return sec
 
 
-# ---------------------------------------------------------------- training runs
-
 def _mean(values) -> float | None:
     values = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return sum(values) / len(values) if values else None
@@ -171,4 +166,47 @@ def runs_section(records: list[dict] | None) -> Section:
     sec.body = (f"<p>{len(records)} runs in the results store ({esc(summary)}).</p>"
                 + table(("dataset", "model", "variant", "runs", "ok", "seeds", "test AUC (mean over ok runs)",
                          "wall seconds"), rows))
+    return sec
+
+
+# study.json keys shown in their own tables; anything else is listed under "other"
+_STUDY_KEYS = ("profile", "started", "finished", "seconds", "code_version", "parameters", "packages",
+               "data_fingerprints", "notebooks")
+
+
+def config_section(study: dict | None, root: Path) -> Section:
+    """Profile and timing, parameters, package versions, data fingerprints, the notebooks run (each
+    linked to its executed copy) and any other key study.json holds."""
+    sec = Section("configuration", "Run configuration")
+    if study is None:
+        sec.body = note("No study.json was found: the run configuration is unknown.")
+        return sec
+    parts = [key_values([(k, study.get(k)) for k in ("profile", "started", "finished", "seconds", "code_version")
+                         if k in study])]
+    for key, title, header, missing in (
+            ("parameters", "Parameters", None, "parameters"),
+            ("packages", "Packages", ("package", "version"), "package versions"),
+            ("data_fingerprints", "Data fingerprints", ("data set", "fingerprint"), "data fingerprints")):
+        value = study.get(key)
+        if isinstance(value, dict) and value:
+            body = key_values(sorted(value.items())) if header is None else table(header, sorted(value.items()))
+        else:
+            body = note(f"study.json records no {missing}.")
+        parts.append(f"<h3>{title}</h3>{body}")
+    rows = []
+    for name, nb in (study.get("notebooks") or {}).items():   # what dephn.study.runner writes
+        nb = nb if isinstance(nb, dict) else {"seconds": nb}
+        seconds = nb.get("seconds")
+        detail = ": ".join(str(x) for x in (f"cell {nb['cell']}" if nb.get("cell") is not None else None,
+                                            nb.get("error")) if x)
+        # a notebook name links to its executed copy under notebooks/ (a relative link: works offline)
+        link = f'<a href="notebooks/{esc(name)}">{esc(name)}</a>' if (root / "notebooks" / name).is_file() else esc(name)
+        rows.append((link, esc(nb.get("status", "")),
+                     f"{seconds:.1f}" if isinstance(seconds, (int, float)) else cell(seconds), esc(detail)))
+    parts.append("<h3>Notebooks</h3>" + (table(("notebook", "status", "seconds", "detail"), rows, raw_cols=(0, 1, 3))
+                                         if rows else note("study.json records no notebook runs.")))
+    other = [(k, v) for k, v in study.items() if k not in _STUDY_KEYS]
+    if other:
+        parts.append("<h3>Other</h3>" + key_values(other))
+    sec.body = "".join(parts)
     return sec
