@@ -68,7 +68,8 @@ def _items(value) -> list:
 
 def coerce(kind, value):
     """`value` converted to the annotated field type `kind` (int, float, str, bool, tuple[X, ...],
-    or X | None); ValueError when it cannot be."""
+    a class with a `parse` classmethod, or X | None); ValueError when it cannot be (the class's
+    own error, a DephnError naming the value, for a parsed type)."""
     args = typing.get_args(kind)
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
         if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null")):
@@ -76,6 +77,8 @@ def coerce(kind, value):
                 return None
         inner = [a for a in args if a is not type(None)]
         return coerce(inner[0], value)
+    if isinstance(kind, type) and hasattr(kind, "parse"):   # a typed value with a text spelling (VGSetting):
+        return value if isinstance(value, kind) else kind.parse(value)   # text parsed here, a value kept
     if typing.get_origin(kind) is tuple:
         return tuple(_scalar(v, args[0]) for v in _items(value))
     return _scalar(value, kind)
@@ -91,7 +94,7 @@ def expected(kind) -> str:
         example = {int: "64, 64,32 or [64,32]", float: "0.5, 0.5,1 or [0.5,1]",
                    str: "raw, raw,sin or [\"raw\",\"sin\"]"}[args[0]]
         return f"a list of {_WORDS[args[0]].split(' ', 1)[1]}s ({example})"
-    return _WORDS[kind]
+    return _WORDS.get(kind, getattr(kind, "__name__", str(kind)))
 
 
 class StrictConfig:

@@ -224,7 +224,9 @@ class VGSetting:
     """One virtual-gradient choice: a gamma function and a correlation measure.
 
     Written `GAMMA/CORR` everywhere a person types or reads it (`add_sqrt/pearson`): on the
-    command line, in profiles, in run records (`TrainConfig.vg`) and in table labels.
+    command line, in profiles, in run records and in table labels. Text becomes a setting once,
+    where it comes in (`parse`: the command line's flag, `TrainConfig.from_dict` for records);
+    past that edge the setting travels as it is (`TrainConfig.vg`, the trainer's policy).
     """
 
     gamma: str = "add_sqrt"
@@ -237,6 +239,9 @@ class VGSetting:
     @property
     def label(self) -> str:
         return f"{self.gamma}/{self.corr}"
+
+    def __str__(self) -> str:          # messages and tables read the setting as it is written
+        return self.label
 
     @classmethod
     def parse(cls, text: str | None) -> "VGSetting | None":

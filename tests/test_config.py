@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import typing
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from dephn.config import ModelConfig
 from dephn.errors import DephnError
 from dephn.train.config import TrainConfig
+from dephn.virtual_gradient import VGSetting
 
 INT_LISTS = [f.name for f in dataclasses.fields(ModelConfig)
              if typing.get_type_hints(ModelConfig)[f.name] == tuple[int, ...]]
@@ -93,7 +95,47 @@ def test_optional_fields_take_none(value):
 
 def test_optional_fields_take_a_value():
     cfg = TrainConfig.from_dict({"max_steps": "10", "vg": "add_sqrt/pearson"})
-    assert cfg.max_steps == 10 and cfg.vg == "add_sqrt/pearson"
+    assert cfg.max_steps == 10 and cfg.vg == VGSetting("add_sqrt", "pearson")
+
+
+def test_the_vg_setting_is_typed_inside_and_written_out_as_text():
+    """from_dict is the edge for text ("GAMMA/CORR", as records store it); a setting passes as it
+    is (the command line parsed it); to_dict writes the label again, which is what run ids hash."""
+    setting = VGSetting("mul_cos", "cosine")
+    assert TrainConfig.from_dict({"vg": setting}).vg is setting
+    assert TrainConfig(vg=setting).to_dict()["vg"] == "mul_cos/cosine"
+    assert TrainConfig().to_dict()["vg"] is None
+    assert json.loads(json.dumps(TrainConfig(vg=setting).to_dict()))["vg"] == "mul_cos/cosine"
+
+
+@pytest.mark.parametrize("value", ["", "add_sqrt", "add_sqrt/spearman", "all", 3])
+def test_a_bad_vg_setting_is_refused_naming_it(value):
+    with pytest.raises(DephnError, match=re.escape(f"virtual-gradient setting {value!r}:")):
+        TrainConfig.from_dict({"vg": value})
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"lr": "nan"}, "learning rates must be finite and > 0, got lr=nan"),
+    ({"lr": float("inf")}, "learning rates must be finite and > 0, got lr=inf"),
+    ({"sparse_lr": "-inf"}, "learning rates must be finite and > 0, got sparse_lr=-inf"),
+    ({"gate_lr": "nan"}, "learning rates must be finite and > 0, got gate_lr=nan"),
+    ({"lr": 0}, "learning rates must be finite and > 0, got lr=0.0"),
+    ({"weight_decay": -1}, "weight_decay must be finite and >= 0, got -1.0"),
+    ({"weight_decay": "nan"}, "weight_decay must be finite and >= 0, got nan"),
+    ({"task_weights": "1,-0.5"}, "task_weights must be finite and >= 0, got [1.0, -0.5]"),
+    ({"task_weights": [1, "inf"]}, "task_weights must be finite and >= 0, got [1.0, inf]"),
+    ({"max_steps": 0}, "max_steps must be >= 1 (or none), got 0"),
+    ({"max_steps": -3}, "max_steps must be >= 1 (or none), got -3"),
+])
+def test_out_of_range_training_values_are_refused(options, message):
+    with pytest.raises(DephnError) as info:
+        TrainConfig.from_dict(options)
+    assert str(info.value) == message
+
+
+def test_edge_training_values_are_kept():
+    cfg = TrainConfig.from_dict({"weight_decay": 0, "task_weights": [0, 1], "max_steps": 1})
+    assert (cfg.weight_decay, cfg.task_weights, cfg.max_steps) == (0.0, (0.0, 1.0), 1)
 
 
 def test_round_trips():
@@ -101,7 +143,7 @@ def test_round_trips():
                       dropout=0.1, gate="mg")
     assert ModelConfig.from_dict(cfg.to_dict()) == cfg
     assert ModelConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg   # tuples came back as lists
-    train = TrainConfig(max_steps=5, vg="mul_cos/cosine", task_weights=(1.0, 0.5))
+    train = TrainConfig(max_steps=5, vg=VGSetting("mul_cos", "cosine"), task_weights=(1.0, 0.5))
     assert TrainConfig.from_dict(json.loads(json.dumps(train.to_dict()))) == train
     assert ModelConfig.from_dict({}) == ModelConfig() == ModelConfig.from_dict(None)
 

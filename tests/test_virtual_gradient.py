@@ -8,10 +8,12 @@ import torch
 from dephn.errors import DephnError
 from dephn.virtual_gradient import (
     GAMMAS,
+    VGSetting,
     VirtualGradient,
     coefficients,
     correlation,
     correlation_matrix,
+    parse_settings,
     scale_grad,
 )
 
@@ -245,3 +247,26 @@ def test_operator_scales_only_gate_gradients(per_sample):
     # and the gate parameters see it through the softmax Jacobian
     for a, b in zip(gp0, gp1):
         assert not torch.allclose(a, b)
+
+
+# --- settings: parsed once where the text comes in, written as GAMMA/CORR -------------------
+
+def test_a_setting_reads_as_it_is_written():
+    setting = VGSetting.parse("add_sqrt/pearson")
+    assert setting == VGSetting("add_sqrt", "pearson") and setting.label == str(setting) == "add_sqrt/pearson"
+    assert f"({setting})" == "(add_sqrt/pearson)" and VGSetting.parse("none") is None and VGSetting.parse(None) is None
+
+
+@pytest.mark.parametrize("text", ["", "/", "add_sqrt", "add_sqrt/", "/pearson", "add_sqrt/spearman", "nope/pearson",
+                                  "all", "add_sqrt/pearson/x"])
+def test_a_bad_setting_text_is_refused(text):
+    with pytest.raises(DephnError, match="expected none or GAMMA/CORR"):
+        VGSetting.parse(text)
+
+
+def test_sweep_settings_refuse_an_empty_item():
+    assert parse_settings(["none", "add_cos/cosine"]) == [None, VGSetting("add_cos", "cosine")]
+    assert len(parse_settings(["all"])) == 2 * len(GAMMAS)
+    for items in ([""], ["none", ""]):
+        with pytest.raises(DephnError, match="virtual-gradient setting ''"):
+            parse_settings(items)

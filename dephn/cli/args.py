@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 import torch
 
 from ..errors import DephnError
 from ..study.profiles import DEFAULT_PROFILE, PROFILES
+from ..train.balance import BALANCERS
+from ..virtual_gradient import VGSetting, parse_settings
 
 __all__ = ["DEFAULT_PROFILE", "Parser", "add_data_args", "add_profile_arg", "add_threads_arg",
-           "add_train_args", "add_workers_args", "apply_threads", "data_options", "parse_seeds", "parse_set",
-           "train_options", "worker_options"]
+           "add_train_args", "add_workers_args", "apply_threads", "balance_method", "balance_methods",
+           "data_options", "non_negative_int", "parse_seeds", "parse_set", "positive_float", "positive_int",
+           "seed_list", "train_options", "vg_setting", "vg_settings", "worker_options"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,6 +56,77 @@ def parse_seeds(text: str) -> list[int]:
     if not seeds:
         raise DephnError(f"seeds {text!r}: no seed given")
     return seeds
+
+
+# -- flag types: a flag's text becomes its typed value where it is parsed ---------------------
+# (argparse `type=`): a bad value is one line and exit 2, before any data loads
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (learning rates): nan and inf are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def vg_setting(text: str) -> VGSetting | None:
+    """ "add_sqrt/pearson" -> VGSetting, "none" -> None; anything else (the empty text too) is refused."""
+    try:
+        return VGSetting.parse(text)
+    except DephnError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def vg_settings(text: str) -> list[VGSetting | None]:
+    """Comma-separated: none, all, or GAMMA/CORR items (sweeps)."""
+    try:
+        return parse_settings(text.split(","))
+    except DephnError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def balance_method(text: str) -> str:
+    """A gradient-balancing method of `dephn.train.balance.BALANCERS` ("none": off)."""
+    if text not in BALANCERS:
+        raise argparse.ArgumentTypeError(f"balancing method {text!r}: expected one of {', '.join(BALANCERS)}")
+    return text
+
+
+def balance_methods(text: str) -> list[str]:
+    """Comma-separated balancing methods (sweeps)."""
+    return [balance_method(item) for item in text.split(",")]
+
+
+def seed_list(text: str) -> list[int]:
+    """`parse_seeds` as a flag type."""
+    try:
+        return parse_seeds(text)
+    except DephnError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 # -- threads -------------------------------------------------------------------------------
@@ -171,12 +246,13 @@ def _fractions(text: str, flag: str) -> list[float]:
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=int, default=None)
-    g.add_argument("--batch-size", type=int, default=None)
-    g.add_argument("--lr", type=float, default=None)
-    g.add_argument("--sparse-lr", type=float, default=None)
-    g.add_argument("--patience", type=int, default=None, help="early stopping: epochs without valid-AUC gain")
-    g.add_argument("--max-steps", type=int, default=None)
+    g.add_argument("--epochs", type=positive_int, default=None)
+    g.add_argument("--batch-size", type=positive_int, default=None)
+    g.add_argument("--lr", type=positive_float, default=None)
+    g.add_argument("--sparse-lr", type=positive_float, default=None)
+    g.add_argument("--patience", type=non_negative_int, default=None,
+                   help="early stopping: epochs without valid-AUC gain")
+    g.add_argument("--max-steps", type=positive_int, default=None)
     g.add_argument("--device", default=None, help="auto (default) | cpu | cuda | mps")
     g.add_argument("--precision", default=None, help="auto (bf16 on CUDA) | fp32 | bf16")
     g.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],

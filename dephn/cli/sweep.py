@@ -8,9 +8,8 @@ from ..experiments.aggregate import fmt_mean_std, summarize
 from ..experiments.parallel import run_parallel
 from ..experiments.store import ResultsStore
 from ..experiments.sweep import expand_grid, run_sweep
-from ..virtual_gradient import parse_settings
-from .args import (add_data_args, add_train_args, add_workers_args, apply_threads, data_options, data_path,
-                   parse_seeds, parse_set, train_options, worker_options)
+from .args import (add_data_args, add_train_args, add_workers_args, apply_threads, balance_methods, data_options,
+                   data_path, parse_set, seed_list, train_options, vg_settings, worker_options)
 
 
 def add_parser(sub) -> None:
@@ -20,9 +19,10 @@ def add_parser(sub) -> None:
                                    "the store, so sweeps sharing a store never train a run twice.")
     p.add_argument("--models", default="mmoe,dephn", help="comma-separated model names")
     p.add_argument("--datasets", default=None, help="comma-separated data set names (default: --dataset)")
-    p.add_argument("--seeds", default="0,1,2", help="e.g. 0,1,2 or 0-4")
-    p.add_argument("--vg", default="none", help="comma-separated: none, all, or GAMMA/CORR items")
-    p.add_argument("--balance", default="none", help="comma-separated balancing methods (dephn train --help)")
+    p.add_argument("--seeds", type=seed_list, default="0,1,2", help="e.g. 0,1,2 or 0-4")
+    p.add_argument("--vg", type=vg_settings, default="none", help="comma-separated: none, all, or GAMMA/CORR items")
+    p.add_argument("--balance", type=balance_methods, default="none",
+                   help="comma-separated balancing methods (dephn train --help)")
     add_data_args(p)
     add_train_args(p)
     add_workers_args(p)
@@ -44,8 +44,7 @@ def run_sweep_cmd(args) -> int:
         apply_threads(args)
     datasets = (args.datasets or args.dataset).split(",")
     path = data_path(args)
-    specs = expand_grid(args.models.split(","), datasets, parse_seeds(args.seeds),
-                        vg=parse_settings(args.vg.split(",")), balance=args.balance.split(","),
+    specs = expand_grid(args.models.split(","), datasets, args.seeds, vg=args.vg, balance=args.balance,
                         data={d: path for d in datasets} if path else None,
                         model_options=parse_set(args.set), train_options=train_options(args),
                         data_options=data_options(args))

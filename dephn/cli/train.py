@@ -11,7 +11,8 @@ from ..models import is_multi_task, model_names
 from ..train import distributed
 from ..train.balance import BALANCERS
 from ..train.device import resolve_device
-from .args import add_data_args, add_train_args, apply_threads, data_options, data_path, parse_set, train_options
+from .args import (add_data_args, add_train_args, apply_threads, balance_method, data_options, data_path,
+                   non_negative_int, parse_set, train_options, vg_setting)
 
 JSON_KEYS = ("run_id", "model", "dataset", "seed", "tasks", "model_options", "train_options", "parameters",
              "data_fingerprint", "data_meta", "metrics", "best_epoch", "stopped", "timing", "vg_summary", "device",
@@ -24,10 +25,10 @@ def add_parser(sub) -> None:
     p.add_argument("--model", required=True, help="model name (see `dephn models`)")
     add_data_args(p)
     add_train_args(p)
-    p.add_argument("--seed", type=int, default=0, help="model seed (initialisation and batch order)")
-    p.add_argument("--vg", default=None, metavar="GAMMA/CORR",
-                   help="turn the virtual gradient on, e.g. add_sqrt/pearson (models with gates)")
-    p.add_argument("--balance", default=None, metavar="METHOD",
+    p.add_argument("--seed", type=non_negative_int, default=0, help="model seed (initialisation and batch order)")
+    p.add_argument("--vg", type=vg_setting, default=None, metavar="GAMMA/CORR",
+                   help="turn the virtual gradient on, e.g. add_sqrt/pearson (models with gates); none: off")
+    p.add_argument("--balance", type=balance_method, default=None, metavar="METHOD",
                    help=f"multi-task gradient balancing: {', '.join(BALANCERS)} (default none)")
     p.add_argument("--out", default="runs/cli", help="results folder (records + artefacts)")
     p.add_argument("--save-model", action="store_true", help="keep the trained weights")
@@ -48,9 +49,9 @@ def run_models(args) -> int:
 def run_train(args) -> int:
     apply_threads(args)
     topts = train_options(args)
-    if args.vg:
-        topts["vg"] = args.vg                         # TrainConfig checks and normalises it
-    if args.balance:
+    if args.vg is not None:
+        topts["vg"] = args.vg                         # a VGSetting, parsed by the flag: TrainConfig keeps it
+    if args.balance is not None:
         topts["balance"] = args.balance
     if args.quiet or args.json:
         topts["quiet"] = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,7 +18,6 @@ from ..train.config import TrainConfig
 from ..train.distributed import DistContext
 from ..train.loop import FitResult, TrainingDiverged, fit
 from ..train.seed import set_seed
-from ..virtual_gradient import VGSetting
 from ..virtual_gradient import label as vg_label
 from .provenance import code_version, machine, package_versions
 from .recorder import Recorder
@@ -36,7 +36,16 @@ LATER_MODEL_FIELDS = {"gate_norm": "none", "dense_init": "small"}
 
 @dataclass(frozen=True)
 class RunSpec:
-    """Everything that defines a run except the data's content (its fingerprint joins the id)."""
+    """Everything that defines a run except the data's content (its fingerprint joins the id).
+
+    Its model and training configs are built from `model_options` / `train_options` once, when
+    the spec is made (a bad option fails there), and read from the spec afterwards
+    (`model_config()`, `train_config()`: the same objects every call, not to be changed). They
+    are held outside the instance's `__dict__`, which keeps only the fields, and travel with it
+    when it is pickled (worker processes, Ray tasks).
+    """
+
+    __slots__ = ("__dict__", "__weakref__", "_configs")   # _configs: (ModelConfig, TrainConfig)
 
     model: str                                         # registry name, e.g. "dephn"
     dataset: str                                       # dataset name, e.g. "criteo-ur"
@@ -48,11 +57,25 @@ class RunSpec:
     label: str = ""                                    # table label (default: the run's VG setting)
     save_model: bool = False                           # keep the trained weights with the artefacts
 
+    def __post_init__(self):
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
+            raise DephnError(f"seed must be an integer >= 0, got {self.seed!r}")
+        object.__setattr__(self, "_configs", (ModelConfig.from_dict(self.model_options),
+                                              TrainConfig.from_dict(self.train_options)))
+
+    def __getstate__(self):
+        return self.__dict__, self._configs
+
+    def __setstate__(self, state):
+        fields, configs = state
+        self.__dict__.update(fields)
+        object.__setattr__(self, "_configs", configs)
+
     def model_config(self) -> ModelConfig:
-        return ModelConfig.from_dict(self.model_options)
+        return self._configs[0]
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig.from_dict(self.train_options)
+        return self._configs[1]
 
     def data_key(self) -> str:
         return json.dumps([self.dataset, self.data, self.data_options], sort_keys=True)
@@ -66,20 +89,20 @@ class RunSpec:
         if self.label:
             return self.label
         tc = self.train_config()
-        parts = [p for p in (vg_label(VGSetting.parse(tc.vg)), tc.balance) if p != "none"]
+        parts = [p for p in (vg_label(tc.vg), tc.balance) if p != "none"]
         return ("+".join(parts) or "none") + ("" if tc.gate_optimizer == "adam" else f" ({tc.gate_optimizer} gates)")
 
     def check(self) -> None:
-        """Every option valid, the virtual gradient only on models with gates, balancing only on
-        multi-task models; before any data loads."""
-        self.model_config()
-        if self.train_config().vg is not None and not model_entry(self.model).has_gates:
+        """The virtual gradient only on models with gates, balancing only on multi-task models
+        (every option was checked when the spec was made); before any data loads."""
+        entry, tc = model_entry(self.model), self.train_config()     # an unknown model name fails here
+        if tc.vg is not None and not entry.has_gates:
             raise DephnError(f"model {self.model!r} has no gates for the virtual gradient "
-                             f"({self.train_config().vg}); gated models: "
+                             f"({tc.vg.label}); gated models: "
                              f"{', '.join(n for n, e in MODELS.items() if e.has_gates)}")
-        if self.train_config().balance != "none" and not model_entry(self.model).multi_task:
+        if tc.balance != "none" and not entry.multi_task:
             raise DephnError(f"model {self.model!r} trains one network per task: nothing shared to balance "
-                             f"(balance={self.train_config().balance!r})")
+                             f"(balance={tc.balance!r})")
 
     def identity(self, data_fingerprint: str) -> dict:
         """What the run id hashes: everything that changes the run's result, defaults filled in —

@@ -1,6 +1,7 @@
 """Training hyper-parameters (the model config is dephn.config.ModelConfig)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..config import StrictConfig
@@ -28,7 +29,8 @@ class TrainConfig(StrictConfig):
     quiet: bool = False                   # no progress bar
     data_on_device_max_gb: float = 4.0    # keep a split on the accelerator when it is at most this size
     # --- gradient policy on the gates (models with gate hooks: DEPHN, MT-PHN, MMoE, PLE) ---
-    vg: str | None = None                 # virtual gradient "GAMMA/CORR" (e.g. "add_sqrt/pearson"), None = off
+    vg: VGSetting | None = None           # virtual gradient (None = off); written "GAMMA/CORR" in dicts and
+                                          # records (e.g. "add_sqrt/pearson"): from_dict parses, to_dict writes it
     gate_optimizer: str = "adam"          # optimizer of the gate parameters: "adam" (with the rest) | "sgd"
     gate_lr: float | None = None          # learning rate of the gate parameters (None: lr)
     # --- multi-task gradient balancing (dephn.train.balance) -------------------------------
@@ -38,11 +40,19 @@ class TrainConfig(StrictConfig):
     def __post_init__(self):
         if self.task_weights is not None:
             self.task_weights = tuple(float(w) for w in self.task_weights)
+            if not all(math.isfinite(w) and w >= 0 for w in self.task_weights):
+                raise DephnError(f"task_weights must be finite and >= 0, got {list(self.task_weights)}")
         for name in ("epochs", "batch_size", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise DephnError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.lr <= 0 or self.sparse_lr <= 0 or (self.gate_lr is not None and self.gate_lr <= 0):
-            raise DephnError("learning rates must be > 0")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise DephnError(f"max_steps must be >= 1 (or none), got {self.max_steps}")
+        for name in ("lr", "sparse_lr", "gate_lr"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise DephnError(f"learning rates must be finite and > 0, got {name}={value}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise DephnError(f"weight_decay must be finite and >= 0, got {self.weight_decay}")
         if self.balance not in BALANCERS:
             raise DephnError(f"balance={self.balance!r}: expected one of {', '.join(BALANCERS)}")
         if self.gate_optimizer not in ("adam", "sgd"):
@@ -53,5 +63,14 @@ class TrainConfig(StrictConfig):
             raise DephnError(f"precision={self.precision!r}: expected auto, fp32 or bf16")
         if self.patience < 0:
             raise DephnError("patience must be >= 0")
-        setting = VGSetting.parse(self.vg)          # one spelling: None or "GAMMA/CORR"
-        self.vg = None if setting is None else setting.label
+        if isinstance(self.vg, str):     # text handed to the constructor (dephn.bench, tests); the command
+            self.vg = VGSetting.parse(self.vg)   # line and RunSpec hand the setting, parsed where it came in
+        elif self.vg is not None and not isinstance(self.vg, VGSetting):
+            raise DephnError(f"vg={self.vg!r}: expected a virtual-gradient setting (GAMMA/CORR) or none")
+
+    def to_dict(self) -> dict:
+        """The fields as JSON values, `vg` in its written form ("GAMMA/CORR" or None): what run
+        records store and run ids hash."""
+        d = super().to_dict()
+        d["vg"] = None if self.vg is None else self.vg.label
+        return d

@@ -91,7 +91,10 @@ class VirtualGradientPolicy:
         return self.probe
 
 
-def policy_for(vg: str | None) -> VirtualGradientPolicy | None:
-    """The policy a training config's `vg` setting asks for (None: plain gradients)."""
-    setting = VGSetting.parse(vg)
+def policy_for(setting: VGSetting | None) -> VirtualGradientPolicy | None:
+    """The policy a training config's `vg` setting asks for (None: plain gradients), taken as
+    it is. Text ("GAMMA/CORR") is still accepted from callers that hold it (the benchmarks'
+    entries, tests); the trainer hands `TrainConfig.vg`, a setting."""
+    if isinstance(setting, str):
+        setting = VGSetting.parse(setting)
     return None if setting is None else VirtualGradientPolicy(setting)

@@ -3,10 +3,13 @@ import argparse
 
 import pytest
 
-from dephn.cli.args import DEFAULT_PROFILE, add_data_args, data_options, parse_seeds, parse_set
+from dephn.cli.args import (DEFAULT_PROFILE, Parser, add_data_args, balance_method, balance_methods, data_options,
+                            non_negative_int, parse_seeds, parse_set, positive_float, positive_int, seed_list,
+                            vg_setting, vg_settings)
 from dephn.errors import DephnError
 from dephn.study.context import Study
 from dephn.study.profiles import DEFAULT_PROFILE as STUDY_DEFAULT
+from dephn.virtual_gradient import VGSetting
 from tests.conftest import REPO
 
 
@@ -42,3 +45,37 @@ def test_one_profile_default_everywhere():
     assert f'profile = "{DEFAULT_PROFILE}"' in params
     assert "environ" not in params
     assert Study.open().profile.name == DEFAULT_PROFILE
+
+
+# --- flag types: text -> a typed value where the flag is parsed, argparse's one-line error otherwise
+
+def test_flag_types_give_typed_values():
+    assert positive_int("3") == 3 and non_negative_int("0") == 0 and positive_float("1e-3") == 1e-3
+    assert vg_setting("add_sqrt/pearson") == VGSetting("add_sqrt", "pearson") and vg_setting("none") is None
+    assert vg_settings("none,mul_cos/cosine") == [None, VGSetting("mul_cos", "cosine")]
+    assert balance_method("none") == "none" and balance_methods("none,upgrad") == ["none", "upgrad"]
+    assert seed_list("0-2") == [0, 1, 2]
+
+
+@pytest.mark.parametrize("convert, text", [
+    (positive_int, "0"), (positive_int, "-1"), (positive_int, "1.5"), (non_negative_int, "-1"),
+    (positive_float, "nan"), (positive_float, "inf"), (positive_float, "-inf"), (positive_float, "0"),
+    (positive_float, "x"), (vg_setting, ""), (vg_setting, "add_sqrt"), (vg_settings, ""),
+    (vg_settings, "none,"), (balance_method, ""), (balance_method, "nope"), (balance_methods, "upgrad,"),
+    (seed_list, "-1"), (seed_list, ""),
+])
+def test_flag_types_refuse_bad_text(convert, text):
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        convert(text)
+    assert "\n" not in str(info.value)
+
+
+def test_a_bad_flag_value_exits_2_before_the_command_runs(capsys):
+    p = Parser(prog="dephn x")
+    p.add_argument("--vg", type=vg_setting)
+    p.add_argument("--lr", type=positive_float)
+    with pytest.raises(SystemExit) as stop:
+        p.parse_args(["--lr", "nan"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == \
+        "dephn x: error: argument --lr: must be a finite number > 0, got 'nan'"

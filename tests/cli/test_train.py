@@ -37,8 +37,6 @@ def test_virtual_gradient_flag_and_rerun_records_once(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--model", "nope"], "unknown model 'nope'"),
     (["--model", "dnn", "--set", "bogus=1"], "unknown model option(s) ['bogus']"),
-    (["--model", "dnn", "--vg", "add_sqrt/spearman"], "expected none or GAMMA/CORR"),
-    (["--model", "dnn", "--vg", "all"], "all names every setting, in sweeps"),
     (["--model", "dnn", "--vg", "add_sqrt/pearson"], "'dnn' has no gates for the virtual gradient"),
     (["--model", "mmoe", "--set", "expert_hidden=abc"], "expert_hidden='abc': expected a list of integers"),
     (["--model", "mmoe", "--set", "embed_dim=x"], "embed_dim='x': expected an integer"),
@@ -48,13 +46,96 @@ def test_virtual_gradient_flag_and_rerun_records_once(tmp_path, capsys):
      "on_bad_lines given both as a flag and as --data-option"),
     (["--model", "mmoe", "--train", "a.csv"], "--train, --valid and --test go together"),
     (["--model", "dnn", "--dataset", "criteo", "--data", "/no/such/file.txt"], "not found"),
-    (["--model", "dnn", "--epochs", "0"], "epochs must be >= 1"),
+    # options that are only KEY=VALUE text until TrainConfig reads them: refused when the run's spec is made
+    (["--model", "mmoe", "--train-set", "weight_decay=-1"], "weight_decay must be finite and >= 0, got -1.0"),
+    (["--model", "mmoe", "--train-set", "task_weights=1,-0.5"], "task_weights must be finite and >= 0"),
+    (["--model", "mmoe", "--train-set", "lr=nan"], "learning rates must be finite and > 0, got lr=nan"),
+    (["--model", "mmoe", "--train-set", "max_steps=0"], "max_steps must be >= 1 (or none), got 0"),
+    (["--model", "mmoe", "--train-set", "vg=add_sqrt"], "virtual-gradient setting 'add_sqrt'"),
+    (["--model", "mmoe", "--train-set", "balance=nope"], "balance='nope': expected one of none"),
 ])
 def test_user_errors_are_one_line_and_exit_1(args, message, tmp_path, capsys):
     assert main(["train", *args, "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("dephn: error:") and message in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+NO_DATA = ["--dataset", "criteo", "--data", "/no/such/file.txt"]     # a value error must come before this one
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--vg", "add_sqrt/spearman"], "argument --vg: virtual-gradient setting 'add_sqrt/spearman': expected none"),
+    (["--vg", "all"], "all names every setting, in sweeps"),
+    (["--vg", ""], "argument --vg: virtual-gradient setting ''"),
+    (["--balance", ""], "argument --balance: balancing method '': expected one of none, upgrad"),
+    (["--balance", "nope"], "argument --balance: balancing method 'nope'"),
+    (["--lr", "nan"], "argument --lr: must be a finite number > 0, got 'nan'"),
+    (["--lr", "inf"], "argument --lr: must be a finite number > 0, got 'inf'"),
+    (["--lr", "0"], "argument --lr: must be a finite number > 0, got '0'"),
+    (["--sparse-lr", "-0.001"], "argument --sparse-lr: must be a finite number > 0"),
+    (["--max-steps", "0"], "argument --max-steps: must be >= 1, got 0"),
+    (["--max-steps", "-5"], "argument --max-steps: must be >= 1, got -5"),
+    (["--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+    (["--batch-size", "x"], "argument --batch-size: expected an integer, got 'x'"),
+    (["--patience", "-1"], "argument --patience: must be >= 0, got -1"),
+    (["--seed", "-1"], "argument --seed: must be >= 0, got -1"),
+])
+def test_bad_flag_values_exit_2_with_one_line_before_data_loads(args, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "--model", "mmoe", *NO_DATA, *args, "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("dephn train: error: ") and message in err[-1]
+    assert not any("Traceback" in line for line in err)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--vg", ""], "argument --vg: virtual-gradient setting ''"),
+    (["--vg", "none,add_sqrt"], "argument --vg: virtual-gradient setting 'add_sqrt'"),
+    (["--balance", ""], "argument --balance: balancing method ''"),
+    (["--balance", "none,nope"], "argument --balance: balancing method 'nope'"),
+    (["--seeds", "-1"], "argument --seeds: seeds '-1': expected e.g. 0,1,2 or 0-4"),
+    (["--lr", "nan"], "argument --lr: must be a finite number > 0"),
+])
+def test_sweep_refuses_the_same_bad_values(args, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["sweep", "--models", "mmoe", *NO_DATA, *args, "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("dephn sweep: error: ") and message in err[-1]
+
+
+def test_one_train_run_parses_its_setting_once_and_builds_its_configs_once(tmp_path, capsys, monkeypatch):
+    """`dephn train --vg ...`: the flag parses the setting, the run's spec builds its TrainConfig and
+    ModelConfig; nothing downstream (check, identity, record, training) parses or builds again."""
+    from dephn.config import ModelConfig
+    from dephn.train.config import TrainConfig
+    from dephn.virtual_gradient import VGSetting
+
+    counts = {"parse": 0, "train": 0, "model": 0}
+    parse = VGSetting.parse.__func__
+
+    def counting_parse(cls, text):
+        counts["parse"] += 1
+        return parse(cls, text)
+
+    def counting(cls, key):
+        post = cls.__post_init__
+
+        def wrapped(self):
+            counts[key] += 1
+            post(self)
+        return wrapped
+
+    monkeypatch.setattr(VGSetting, "parse", classmethod(counting_parse))
+    monkeypatch.setattr(TrainConfig, "__post_init__", counting(TrainConfig, "train"))
+    monkeypatch.setattr(ModelConfig, "__post_init__", counting(ModelConfig, "model"))
+    assert main(["train", "--model", "dephn", *ROWS, "--vg", "add_sqrt/pearson", "--balance", "upgrad",
+                 "--out", str(tmp_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["train_options"]["vg"] == "add_sqrt/pearson" and out["train_options"]["balance"] == "upgrad"
+    assert counts == {"parse": 1, "train": 1, "model": 1}
 
 
 @pytest.mark.parametrize("spelling", ["64", "64,", "[64]"])
