@@ -13,6 +13,7 @@ import torch
 from ..config import ModelConfig
 from ..data.encoded import EncodedDataset
 from ..errors import DephnError
+from ..fileio import atomic_file
 from ..models import MODELS, build_model, model_entry
 from ..train.config import TrainConfig
 from ..train.distributed import DistContext
@@ -142,9 +143,14 @@ def store_run(store: ResultsStore, spec: RunSpec, record: dict, recorder: Record
     """Write a run's artefacts (recorder, the weights of a finished run that keeps them), then its
     record: last, so a record exists only once everything else is written."""
     art = store.artifacts(record["run_id"])
-    recorder.save(art)
-    if spec.save_model and record["status"] == "ok":
-        torch.save(model.state_dict(), art / "model.pt")
+    try:
+        recorder.save(art)
+        if spec.save_model and record["status"] == "ok":
+            with atomic_file(art / "model.pt") as tmp:
+                torch.save(model.state_dict(), tmp)
+    except OSError as e:                     # e.g. a full disk: the records already written stay
+        raise DephnError(f"could not write the artefacts of run {record['run_id']} in {art}: "
+                         f"{e.strerror or e}") from None
     store.put(record)
 
 

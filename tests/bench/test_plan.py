@@ -22,7 +22,7 @@ def test_parse_models_rejects_bad_lists(text):
 def test_model_config_fixes_the_benchmark_sizes():
     cfg = model_config(Entry("dephn+vg", "ours", "dephn", vg="add_sqrt/pearson"))
     assert (cfg.embed_dim, cfg.n_experts, cfg.expert_hidden) == (16, 4, (64,))
-    assert BenchConfig().train_config("add_sqrt/pearson").vg == "add_sqrt/pearson"
+    assert BenchConfig().train_config("add_sqrt/pearson").vg.label == "add_sqrt/pearson"
     assert BenchConfig().train_config().vg is None
     assert BENCH_MODEL_OPTIONS["expert_hidden"] == (64,)
 

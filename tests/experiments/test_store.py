@@ -94,3 +94,17 @@ def test_a_full_disk_while_writing_a_record_is_one_error_naming_the_file(tmp_pat
     assert sorted(p.name for p in (tmp_path / "records").iterdir()) == ["a.json"]   # no temporary left
     assert (tmp_path / "records" / "a.json").read_bytes() == before
     assert [r["run_id"] for r in store.records()] == ["a"] and not store.has("b")
+
+
+def test_a_full_disk_while_writing_a_runs_artefacts_is_one_error_and_writes_no_record(tmp_path, monkeypatch):
+    from dephn.experiments.recorder import Recorder
+    from dephn.experiments.runs import RunSpec, store_run
+    store = ResultsStore(tmp_path)
+
+    def full(self, folder):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(Recorder, "save", full)
+    record = good("c")
+    with pytest.raises(DephnError, match="could not write the artefacts of run c in .*: No space left on device"):
+        store_run(store, RunSpec("mmoe", "criteo-ur"), record, Recorder(tasks=("t",)), model=None)
+    assert not store.has("c")
