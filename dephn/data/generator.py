@@ -1,25 +1,19 @@
 """A seeded generator of Criteo-format data with a learnable click (the embedded default).
 
 The file is Criteo's Kaggle TSV exactly (docs/decisions.md#data-formats): `label, I1..I13, C1..C26`,
-no header, empty = missing, categories as 8-hex-digit strings. Its marginals
-follow what the real 8,000-row sample shows (shared/data/criteo, measured):
-- missing rates per field, with the sample's co-missing groups (I1 and I10 at
-  45%, I12 at 78%, C19/C20/C25/C26 together at 45%, C22 at 82%, ...);
-- dense counts log-normal with each field's sample median and 90th percentile,
-  I2 with about 10% small negative values, fields sharing a latent activity factor;
-- categories Zipf-like (a bounded power law whose exponent is solved so the top
-  category has the sample's share), cardinalities Kaggle's, capped at 10^5.
-
-The click depends on the features through a hidden logit
+no header, empty = missing, categories as 8-hex-digit strings. Its marginals follow what the real
+8,000-row sample shows (shared/data/criteo, measured): missing rates per field with the sample's
+co-missing groups (I1 and I10 at 45%, I12 at 78%, C19/C20/C25/C26 together at 45%, C22 at 82%,
+...); dense counts log-normal with each field's sample median and 90th percentile, I2 with about
+10% small negative values, fields sharing a latent activity factor; categories Zipf-like (a
+bounded power law whose exponent is solved so the top category has the sample's share),
+cardinalities Kaggle's, capped at 10^5. The click follows a hidden logit
     s = b + k * (sum_f w_f[c_f] + sum_(f,g) <u_f[c_f], v_g[c_g]> + sum_d beta_d x_d
-                 + alpha x_1 x_2) + noise,
-with per-category effects of a dozen fields, low-rank pairwise field interactions
-(what FM / cross / FINT layers can learn), dense effects with one interaction
-and Gaussian noise. k scales the signal to a fixed spread and b is solved for a
-click rate of 0.24, both on a calibration sample of the same world.
-
-Everything is vectorised numpy; rows are produced in fixed blocks of
-`BLOCK_ROWS`, block i from the random stream (seed, 1, i), so the same seed
+                 + alpha x_1 x_2) + noise:
+per-category effects of a dozen fields, low-rank pairwise field interactions (what FM / cross /
+FINT layers can learn), dense effects with one interaction, Gaussian noise; k scales the signal to
+a fixed spread and b is solved for a click rate of 0.24, both on a calibration sample. Rows come
+in fixed blocks of `BLOCK_ROWS`, block i from the random stream (seed, 1, i), so the same seed
 always writes the same bytes.
 """
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Read ahead: produce the next chunk in a background thread while the caller encodes this one.
 
-Parsing (pyarrow) and encoding (pyarrow kernels, numpy) both spend most of
-their time outside the GIL, so on two cores a reader thread and the encoding
-thread overlap: a first load of 1M Criteo rows took 3.4-3.5 s without and
-2.7 s with read-ahead (both cores free; benchmarks/README.md).
+Parsing (pyarrow) and encoding (pyarrow kernels, numpy) both spend most of their time outside
+the GIL, so on two cores a reader thread and the encoding thread overlap: a first load of 1M
+Criteo rows took 3.4-3.5 s without and 2.7 s with read-ahead (benchmarks/README.md).
 """
 from __future__ import annotations
 
@@ -18,23 +17,30 @@ _DONE = object()
 def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     """Iterate `items` with up to `depth` of them produced ahead in a background thread.
 
-    An exception in the producer is re-raised here, at the point the failing item
-    would have arrived. Closing the returned generator early (break, error)
-    stops the producer at its next item.
+    An exception in the producer is re-raised here, where the failing item would have arrived.
+    Closing the returned generator early (break, error) stops the producer at its next item.
     """
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
+
+    def put(entry) -> None:
+        while not stop.is_set():
+            try:
+                buffer.put(entry, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def produce():
         try:
             for item in items:
                 if stop.is_set():
                     return
-                _put(buffer, (item, None), stop)
+                put((item, None))
         except BaseException as e:  # handed to the consumer, raised there
-            _put(buffer, (_DONE, e), stop)
+            put((_DONE, e))
         else:
-            _put(buffer, (_DONE, None), stop)
+            put((_DONE, None))
 
     thread = threading.Thread(target=produce, name="dephn-prefetch", daemon=True)
     thread.start()
@@ -53,12 +59,3 @@ def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
                 buffer.get_nowait()
             except queue.Empty:
                 thread.join(timeout=0.05)
-
-
-def _put(buffer: queue.Queue, entry, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            buffer.put(entry, timeout=0.1)
-            return
-        except queue.Full:
-            continue

@@ -1,17 +1,14 @@
 """Train / valid / test splits: a seeded split of one source, or the user's own files.
 
 Two methods split one source (`SPLIT_METHODS`):
-- "hash" (the default): one uniform number per row from a counter-based hash
-  (splitmix64 of seed and row index) instead of a stateful generator: the
-  assignment of row i depends only on (seed, i), so it is the same whatever the
-  chunk size the source is streamed in, and the vocabulary can be fitted on the
-  training rows in the same single pass that reads them. The price is that the
-  split fractions hold in expectation (a 7,200-row file gets 720 +/- 27
-  validation rows at 0.1), not exactly.
-- "random": exact sizes. Once all N rows are read, valid gets
-  floor(f_valid * N + 0.5) rows and test floor(f_test * N + 0.5) (round half up,
-  float64 products), train the rest (`split_counts`); which rows is a seeded
-  shuffle of that sequence of split ids (`random_split`).
+- "hash" (the default): one uniform number per row from a counter-based hash (splitmix64 of
+  seed and row index), not a stateful generator: row i's split depends only on (seed, i), so it
+  is the same whatever the chunk size the source is streamed in, and the vocabulary can be
+  fitted on the training rows in the single pass that reads them. The price: the fractions hold
+  in expectation (a 7,200-row file gets 720 +/- 27 validation rows at 0.1), not exactly.
+- "random": exact sizes. Once all N rows are read, valid gets floor(f_valid * N + 0.5) rows and
+  test floor(f_test * N + 0.5) (round half up, float64 products), train the rest
+  (`split_counts`); which rows is a seeded shuffle of that sequence of split ids (`random_split`).
 """
 from __future__ import annotations
 
@@ -29,7 +26,6 @@ DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 SPLIT_METHODS = ("hash", "random")
 DEFAULT_METHOD = "hash"
 _RANDOM_STREAM = 0x5B117   # mixed into the seed of the "random" split's generator
-
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -48,6 +44,13 @@ def check_fractions(fractions) -> tuple[float, float, float]:
     return values
 
 
+def check_seed(seed) -> int:
+    """A split seed: an integer >= 0."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DephnError(f"the split seed must be an integer >= 0, got {seed!r}")
+    return seed
+
+
 def _splitmix64(x: np.ndarray) -> np.ndarray:
     """Steele et al.'s splitmix64 finaliser, vectorised; uint64 arithmetic wraps by design."""
     z = x + _GOLDEN
@@ -61,42 +64,30 @@ def row_uniforms(seed: int, start: int, n: int) -> np.ndarray:
     if seed < 0:
         raise DephnError(f"seed must be >= 0, got {seed}")
     base = _splitmix64(np.array([seed], dtype=np.uint64))[0]
-    index = np.arange(start, start + n, dtype=np.uint64)      # (n,)
-    bits = _splitmix64(index + base)                          # (n,) uint64
-    return (bits >> np.uint64(11)).astype(np.float64) * 2.0 ** -53  # top 53 bits -> [0, 1)
+    bits = _splitmix64(np.arange(start, start + n, dtype=np.uint64) + base)   # (n,) uint64
+    return (bits >> np.uint64(11)).astype(np.float64) * 2.0 ** -53            # top 53 bits -> [0, 1)
 
 
 def assign_splits(seed: int, start: int, n: int, fractions=DEFAULT_FRACTIONS) -> np.ndarray:
-    """(n,) int8 split ids (0 train, 1 valid, 2 test) of rows start..start+n-1."""
+    """(n,) int8 split ids (0 train, 1 valid, 2 test) of rows start..start+n-1 ("hash")."""
     train, valid, _ = check_fractions(fractions)
     u = row_uniforms(seed, start, n)
     return np.where(u < train, 0, np.where(u < train + valid, 1, 2)).astype(np.int8)
 
 
 def split_counts(n: int, fractions=DEFAULT_FRACTIONS) -> tuple[int, int, int]:
-    """Rows per split of the "random" method for n rows: valid and test are each
-    floor(f * n + 0.5) (round half up), train is what is left (>= 0 as f_train > 0)."""
+    """Rows per split of "random" for n rows (train >= 0 as f_train > 0)."""
     _, valid, test = check_fractions(fractions)
     n_valid, n_test = math.floor(valid * n + 0.5), math.floor(test * n + 0.5)
     return n - n_valid - n_test, n_valid, n_test
 
 
 def random_split(seed: int, n: int, fractions=DEFAULT_FRACTIONS) -> np.ndarray:
-    """(n,) int8 split ids (0 train, 1 valid, 2 test) with exactly `split_counts(n)` of each:
-    the sequence [0]*n_train + [1]*n_valid + [2]*n_test shuffled by numpy's default generator
-    (PCG64) seeded with [seed, 0x5B117]. Same (seed, n, fractions), same assignment."""
-    seed = check_seed(seed)
-    counts = split_counts(n, fractions)
-    ids = np.repeat(np.arange(3, dtype=np.int8), counts)          # (n,)
-    np.random.default_rng([seed, _RANDOM_STREAM]).shuffle(ids)
+    """(n,) int8 split ids with exactly `split_counts(n)` of each: [0]*n_train + [1]*n_valid +
+    [2]*n_test shuffled by numpy's default generator (PCG64) seeded with [seed, 0x5B117]."""
+    ids = np.repeat(np.arange(3, dtype=np.int8), split_counts(n, fractions))   # (n,)
+    np.random.default_rng([check_seed(seed), _RANDOM_STREAM]).shuffle(ids)
     return ids
-
-
-def check_seed(seed) -> int:
-    """A split seed: an integer >= 0."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise DephnError(f"the split seed must be an integer >= 0, got {seed!r}")
-    return seed
 
 
 @dataclass(frozen=True)
@@ -108,9 +99,8 @@ class SplitPlan:
     seed: int
 
     def describe(self) -> dict:
-        """The split as recorded in the cache key and the meta. A "hash" split is
-        {"fractions", "seed"}, as before the methods existed (old keys stay valid); others
-        add "method"."""
+        """The split as the cache key and the meta record it: {"fractions", "seed"} for "hash", as
+        before the methods existed (old keys stay valid); other methods add "method"."""
         out = {"fractions": list(self.fractions), "seed": self.seed}
         if self.method != DEFAULT_METHOD:
             out["method"] = self.method
@@ -119,13 +109,7 @@ class SplitPlan:
 
 def split_plan(split=DEFAULT_FRACTIONS, method: str | None = None, seed: int = 0,
                split_seed: int | None = None) -> SplitPlan:
-    """The split asked for by `load_dataset`'s options.
-
-    split: (train, valid, test) fractions, or a method name ("hash" | "random") meaning
-    that method with the default fractions (0.8, 0.1, 0.1). method: the method when `split`
-    gives fractions (default "hash"); with a name in `split` it must agree. split_seed: the
-    split's seed (default: `seed`).
-    """
+    """The split `load_dataset`'s options ask for (see there)."""
     if isinstance(split, str):
         if method is not None and method != split:
             raise DephnError(f"split={split!r} and split_method={method!r} disagree; give one of them")
@@ -140,10 +124,8 @@ def split_plan(split=DEFAULT_FRACTIONS, method: str | None = None, seed: int = 0
 
 
 def split_files(path) -> dict[str, Path] | None:
-    """The user's own split files when `path` is a mapping {train, valid, test}; None for one source.
-
-    Missing keys or files are a `DephnError` naming them.
-    """
+    """The user's own split files when `path` is a mapping {train, valid, test} (missing keys or
+    files are a DephnError); None for one source."""
     if not isinstance(path, Mapping):
         return None
     unknown = sorted(set(path) - set(SPLITS))

@@ -1,29 +1,21 @@
 """Criteo-R and Criteo-UR (paper §IV-A, docs/decisions.md#criteo-r-and-criteo-ur): two tasks from one base confidence.
 
-A teacher (`dephn.data.teacher`) learns Criteo's click; its logit, standardised
-and scaled, is the base confidence c of each row. Then
+A teacher (`dephn.data.teacher`) learns Criteo's click; its logit, standardised and scaled, is
+the base confidence c of each row. Then
     Criteo-R   y_r  = sign(c) * 2 ln(|c| + 1) + 0.1 e^|c| + eps      (related task)
     Criteo-UR  y_ur = sign(c) * (2 sin|c| + 0.1 cos|c|)             (unrelated task)
-Task 1's label is 1[c > t1], task 2's is 1[y > t2].
-
-Decisions (the paper leaves them open):
-- c = scale * (logit - mean) / std. The scale sets how far c reaches into the
-  non-linear part of the relation, hence the correlation of c and y;
-  scale="auto" finds the scale at which Pearson(c, y) equals the paper's
-  0.9877 (R) or 0.5288 (UR). Pearson(c, y) first rises with the scale (near 0
-  the noise, or the 0.1 sign(c) step, dominates) and then falls as the relation
-  bends; the search takes the first crossing past the peak, the non-linear
-  side the paper's construction is about.
-- eps ~ N(0, noise^2), only in y_r, as the paper writes it. Default noise 0.02:
-  with noise 0.1, Pearson(c, y_r) peaks at 0.983 (measured on 50k normal draws)
-  and the paper's 0.9877 is out of reach; at 0.02 the peak is 0.996.
-- Thresholds t1, t2 are quantiles giving each task the source's click rate,
-  so both tasks keep Criteo's class balance.
+Task 1's label is 1[c > t1], task 2's is 1[y > t2]. Decisions (the paper leaves them open):
+- c = scale * (logit - mean) / std. The scale sets how far c reaches into the non-linear part of
+  the relation, hence the correlation of c and y; scale="auto" finds the scale at which
+  Pearson(c, y) equals the paper's 0.9877 (R) or 0.5288 (UR). Pearson(c, y) first rises with
+  the scale (near 0 the noise, or the 0.1 sign(c) step, dominates), then falls as the relation
+  bends; the search takes the first crossing past the peak, the non-linear side.
+- eps ~ N(0, noise^2), only in y_r, as the paper writes it. Default noise 0.02: with 0.1,
+  Pearson(c, y_r) peaks at 0.983 (50k normal draws) and the paper's 0.9877 is out of reach.
+- Thresholds t1, t2 are quantiles giving each task the source's click rate (Criteo's balance).
 - The label correlation (phi) is reported beside the continuous one.
-
-Output: a directory with `table.parquet` (the 39 source fields, the source
-click, the teacher logit, confidence = c, target1 = c, target2 = y, and the
-labels task1, task2) and `summary.json`.
+Output: a directory with `table.parquet` (the 39 source fields, the source click, the teacher
+logit, confidence = c, target1 = c, target2 = y, the labels task1, task2) and `summary.json`.
 """
 from __future__ import annotations
 
@@ -91,8 +83,8 @@ class BuildConfig:
 
     def teacher_config(self):
         return teachers.TeacherConfig(embed_dim=self.teacher_embed_dim, hidden=self.teacher_hidden,
-                             epochs=self.teacher_epochs, lr=self.teacher_lr,
-                             max_train_rows=self.teacher_max_rows, seed=self.seed)
+                                      epochs=self.teacher_epochs, lr=self.teacher_lr,
+                                      max_train_rows=self.teacher_max_rows, seed=self.seed)
 
 
 def relation_r(c: np.ndarray, eps: np.ndarray | float = 0.0) -> np.ndarray:
@@ -108,7 +100,7 @@ def relation_ur(c: np.ndarray) -> np.ndarray:
 
 
 def targets(kind: str, c: np.ndarray, eps: np.ndarray | float = 0.0) -> np.ndarray:
-    """Task 2's continuous target for confidence c."""
+    """Task 2's continuous target for confidence c ("r" or "ur")."""
     return relation_r(c, eps) if kind == "r" else relation_ur(c)
 
 
@@ -142,12 +134,10 @@ def find_scale(kind: str, z: np.ndarray, eps: np.ndarray, target: float) -> floa
 
 def base_confidence(source, config: BuildConfig, *, rows: int | None = None, on_bad_lines: str = "error",
                     cache_dir=None) -> dict:
-    """Train the teacher on the source's click; return every row's logit with the click and teacher stats.
-
-    With `cache_dir`, the result is kept there (keyed by the source's content and the
-    teacher's settings), so Criteo-R and Criteo-UR built from one source share one
-    teacher, as the paper's "constant input characteristics" has them.
-    """
+    """Train the teacher on the source's click; return every row's logit with the click and teacher
+    stats. With `cache_dir` the result is kept there (keyed by the source's content and the teacher's
+    settings): Criteo-R and Criteo-UR from one source share one teacher ("constant input
+    characteristics")."""
     settings = {k: v for k, v in _jsonable_config(config).items() if k == "min_count" or k.startswith("teacher_")}
     settings.update(seed=config.seed, rows=rows, on_bad_lines=on_bad_lines, builder_version=BUILDER_VERSION)
     path = None
@@ -175,15 +165,11 @@ def base_confidence(source, config: BuildConfig, *, rows: int | None = None, on_
 def build(source, out_dir, config: BuildConfig, *, rows: int | None = None, on_bad_lines: str = "error",
           teacher_cache=None) -> dict:
     """Build Criteo-R/UR from a Criteo TSV into `out_dir` (atomically); return the summary.
-
-    `teacher_cache`: a folder where the teacher's logits are kept for reuse (see `base_confidence`).
-    """
+    `teacher_cache`: where the teacher's logits are kept for reuse (see `base_confidence`)."""
     t0 = time.perf_counter()
     base = base_confidence(source, config, rows=rows, on_bad_lines=on_bad_lines, cache_dir=teacher_cache)
-    click = base["click"]
+    click, logit = base["click"], base["logits"]
     t_teacher = time.perf_counter() - t0
-
-    logit = base["logits"]
     std = float(logit.std())
     if not std > 0:
         raise DephnError("the teacher's logit is constant: no confidence to build tasks from")
@@ -202,24 +188,16 @@ def build(source, out_dir, config: BuildConfig, *, rows: int | None = None, on_b
     task1, task2 = (c > t1).astype(np.int8), (y > t2).astype(np.int8)
 
     summary = {
-        "dataset": f"criteo-{config.kind}",
-        "builder_version": BUILDER_VERSION,
-        "rows": int(len(c)),
-        "source": cache.fingerprint(source),
-        "source_skipped_lines": int(base["skipped_lines"]),
+        "dataset": f"criteo-{config.kind}", "builder_version": BUILDER_VERSION, "rows": int(len(c)),
+        "source": cache.fingerprint(source), "source_skipped_lines": int(base["skipped_lines"]),
         "positive_rate": {"source_click": round(rate, 6), "task1": round(float(task1.mean()), 6),
                           "task2": round(float(task2.mean()), 6)},
-        "pearson_continuous": round(pearson(c, y), 6),
-        "pearson_labels": round(pearson(task1, task2), 6),
-        "target_corr": config.target_corr,
-        "scale": scale,
-        "scale_search": config.scale == "auto",
-        "thresholds": {"task1": t1, "task2": t2},
-        "noise": config.noise if config.kind == "r" else 0.0,
+        "pearson_continuous": round(pearson(c, y), 6), "pearson_labels": round(pearson(task1, task2), 6),
+        "target_corr": config.target_corr, "scale": scale, "scale_search": config.scale == "auto",
+        "thresholds": {"task1": t1, "task2": t2}, "noise": config.noise if config.kind == "r" else 0.0,
         "teacher_auc": round(float(base["auc"]), 6),
         "teacher_rows": {"train": int(base["train_rows"]), "holdout": int(base["holdout_rows"])},
-        "seconds": {"teacher": round(t_teacher, 2)},
-        "config": _jsonable_config(config),
+        "seconds": {"teacher": round(t_teacher, 2)}, "config": _jsonable_config(config),
     }
     added = {"teacher_logit": logit, "confidence": c, "target1": c, "target2": y,
              "task1": task1, "task2": task2}
@@ -269,8 +247,7 @@ class SyntheticReader(Reader):
             yield pa.Table.from_batches([batch])
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
-        for table in self.iter_tables(chunk_rows):
-            yield table.to_pandas()
+        return (table.to_pandas() for table in self.iter_tables(chunk_rows))
 
 
 def _write_table(path: Path, reader: CriteoReader, rows: int | None, added: dict[str, np.ndarray]):

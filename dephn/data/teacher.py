@@ -1,13 +1,10 @@
 """The teacher behind Criteo-R / Criteo-UR (paper §IV-A, docs/decisions.md#criteo-r-and-criteo-ur).
 
-"The basic confidence of the dataset is obtained by a simple feed forward
-neural network": field embeddings (one vector per dense field, times its
-value) flattened into an MLP, trained on Criteo's click label. Its logit is
-the base confidence c of every row. Plain torch on the CPU, seeded.
-
-The teacher is part of how the data set is made, not a model under study: it
-sees every row of the source except a held-out share used only to report its
-AUC (how much signal c carries).
+"The basic confidence of the dataset is obtained by a simple feed forward neural network": field
+embeddings (one vector per dense field, times its value) flattened into an MLP, trained on
+Criteo's click label; its logit is the base confidence c of every row. Plain torch on the CPU,
+seeded. The teacher is part of how the data set is made, not a model under study: it sees every
+row of the source except a held-out share used only to report its AUC (how much signal c carries).
 """
 from __future__ import annotations
 

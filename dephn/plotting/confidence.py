@@ -32,11 +32,9 @@ BAND_COLUMNS = ["x", "x_lo", "x_hi", "n", "median", "lower", "upper"]
 
 def binned_band(x: np.ndarray, y: np.ndarray, *, bins: int = 40, level: float = 0.9,
                 binning: str = "quantile", min_count: int = 5) -> pd.DataFrame:
-    """Per bin of x: its median x, edges, count and the median and `level` interval of y.
-
-    binning "quantile" (equal counts) or "uniform" (equal widths). Bins with fewer than
-    `min_count` samples are dropped (their quantiles would be noise). Non-finite pairs are ignored.
-    """
+    """Per bin of x ("quantile": equal counts, or "uniform": equal widths): its median x, edges, count
+    and the median and `level` interval of y. Bins under `min_count` samples are dropped (their
+    quantiles would be noise); non-finite pairs are ignored."""
     if not 0.0 < level < 1.0:
         raise DephnError(f"interval level must lie in (0, 1), got {level}")
     if bins < 1:
@@ -106,13 +104,10 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
                     true_curves: Mapping[str, Curve], level: float = 0.9, bins: int = 40, *,
                     tasks: Sequence[str] | None = None, colors: Mapping[str, str] | None = None,
                     title: str | None = None) -> go.Figure:
-    """Fig. 7: one panel per task; per model the binned median activation against c with its
-    `level` prediction interval, and the task's true target curve on the right axis.
-
-    c: (N,) base confidence of the evaluated rows; activations: model -> task -> (N,) logits;
-    true_curves: task -> (c_grid, y_grid). colors: model -> colour, to keep a model's colour
-    when plotting a subset of the models.
-    """
+    """Fig. 7: one panel per task; per model the binned median activation against c with its `level`
+    prediction interval, and the task's true target curve on the right axis. c: (N,) base confidence
+    of the evaluated rows; activations: model -> task -> (N,) logits; true_curves: task -> (c_grid,
+    y_grid); colors: model -> colour (keeps a model's colour in a subset of the models)."""
     c = _check(c, activations)
     tasks = list(tasks) if tasks is not None else list(next(iter(activations.values())))
     fig = make_subplots(rows=1, cols=len(tasks), subplot_titles=[f"task {t}" for t in tasks],
@@ -142,12 +137,9 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
 def task_relation(act1: Mapping[str, np.ndarray], act2: Mapping[str, np.ndarray],
                   true_relation: Curve, *, tasks: Sequence[str] = ("task 1", "task 2"),
                   level: float = 0.9, bins: int = 40, title: str | None = None) -> go.Figure:
-    """Task 2's activation against task 1's per model (binned median + band), beside the data
-    set's true relation between the two targets (paper eq. 3: y_r or y_ur as a function of c).
-
-    act1, act2: model -> (N,) logits of task 1 and task 2 on the same rows;
-    true_relation: (a_grid, b_grid), task 2's target against task 1's.
-    """
+    """Task 2's activation against task 1's per model (binned median + band), beside the data set's
+    true relation of the two targets (paper eq. 3). act1, act2: model -> (N,) logits of task 1 and
+    task 2 on the same rows; true_relation: (a_grid, b_grid), task 2's target against task 1's."""
     if set(act1) != set(act2):
         raise DephnError(f"task-1 and task-2 activations name different models: {list(act1)} vs {list(act2)}")
     t1, t2 = tasks
@@ -183,11 +175,8 @@ def _check(c, activations) -> np.ndarray:
 
 def target_curves(c: np.ndarray, targets: Mapping[str, np.ndarray], *, mode: str = "lines",
                   title: str | None = None) -> go.Figure:
-    """The true targets y(c) against the base confidence c, e.g. c itself, y_r and y_ur.
-
-    c: (N,) grid or samples; targets: name -> (N,). Points are sorted by c so lines read left
-    to right; mode "markers" suits targets with noise (y_r has an ε term).
-    """
+    """The true targets y(c) (name -> (N,)) against the base confidence c ((N,) grid or samples),
+    sorted by c; mode "markers" suits targets with noise (y_r has an ε term)."""
     c = np.asarray(c, dtype=float).reshape(-1)
     if not targets:
         raise DephnError("no target curve to plot")

@@ -1,11 +1,6 @@
-"""Does a model learn a band of c, or only re-rank task 1? The two figures of notebook 06's diagnostics.
-
-`band_means_plot`: per task, each model's mean predicted probability per bin of the base
-confidence c (mean over seeds, shaded from the lowest to the highest seed) beside the true
-probability of the bin, all on one probability axis. `reranking_plot`: per model and seed,
-task 2's AUC from the model's own task-2 logit (y) against its AUC from the task-1 logit (x);
-on the diagonal the task-2 output only re-ranks task 1, above the monotone ceiling it has
-learnt that task 2 falls again past its band. The frames are those of `dephn.study.diagnostics`.
+"""Does a model learn a band of c, or only re-rank task 1? The two figures of notebook 06's diagnostics
+(frames from `dephn.study.diagnostics`): on the diagonal of `reranking_plot` the task-2 output only
+re-ranks task 1; above the monotone ceiling it has learnt that task 2 falls again past its band.
 """
 from __future__ import annotations
 
@@ -26,11 +21,9 @@ CEILING_STYLE = {"strictly monotone ceiling": "dashdot", "monotone ceiling (ties
 
 def band_means_plot(bands: pd.DataFrame, *, tasks: Sequence[str] | None = None,
                     title: str | None = None) -> go.Figure:
-    """One panel per task: per model the mean predicted probability per bin of c (line, mean
-    over seeds) with the range over seeds (band), and the bin's true probability (dashed).
-
-    bands: columns model, task, c_mid, mean, min, max, true (one row per model, task and bin).
-    """
+    """One panel per task: per model the mean predicted probability per bin of c (line, mean over
+    seeds), the range over seeds (band) and the bin's true probability (dashed). bands: columns
+    model, task, c_mid, mean, min, max, true (one row per model, task and bin)."""
     require_columns(bands, BAND_COLUMNS, "band means frame")
     if not len(bands):
         raise DephnError("no band means to plot")
@@ -72,13 +65,10 @@ def band_means_plot(bands: pd.DataFrame, *, tasks: Sequence[str] | None = None,
 
 def reranking_plot(per_seed: pd.DataFrame, ceilings: pd.DataFrame, *, tasks: Sequence[str],
                    title: str | None = None) -> go.Figure:
-    """Task 2's AUC from each model's own task-2 logit (y) against from its task-1 logit (x),
-    one point per seed; the diagonal (only re-ranks task 1) and task 2's ceilings (from c's order
-    alone, strictly or with ties, and the Bayes one) as horizontal lines.
-
-    per_seed: columns model, seed, "<t2> AUC", "<t2> AUC by <t1> logit"; ceilings: one row per
-    task with the columns of CEILING_STYLE.
-    """
+    """Task 2's AUC from each model's own task-2 logit (y) against from its task-1 logit (x), one
+    point per seed, with the diagonal and task 2's ceilings (from c's order alone, strictly or with
+    ties, and the Bayes one) as lines. per_seed: columns model, seed, "<t2> AUC", "<t2> AUC by <t1>
+    logit"; ceilings: one row per task with the columns of CEILING_STYLE."""
     t1, t2 = tasks[:2]
     own, by_t1 = f"{t2} AUC", f"{t2} AUC by {t1} logit"
     require_columns(per_seed, ("model", "seed", own, by_t1), "re-ranking frame")

@@ -103,11 +103,8 @@ def _as_mapping(gammas) -> dict[str, GammaFn]:
 
 def vg_coefficients(coefs: Mapping[str, np.ndarray], *, bins: int = 50, facet: bool = False,
                     title: str | None = None) -> go.Figure:
-    """Histograms of the coefficients (all steps and gate entries pooled) per label, e.g. task.
-
-    Overlaid by default; facet=True puts each label in its own row with a shared x axis.
-    Bars are the share of coefficients per bin, so labels with different counts compare.
-    """
+    """Histograms of the coefficients (all steps and gate entries pooled) per label, e.g. task:
+    overlaid, or facet=True one row each; bars are shares per bin, so labels of any count compare."""
     values = {str(k): np.asarray(v, dtype=float).reshape(-1) for k, v in coefs.items()}
     values = {k: v[np.isfinite(v)] for k, v in values.items()}
     if not values or not any(len(v) for v in values.values()):

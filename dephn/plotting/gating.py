@@ -40,11 +40,9 @@ def as_epoch_grid(history: np.ndarray, experts: Sequence[str],
 def gate_history(history: np.ndarray, experts: Sequence[str], mappings: Sequence[str] | None,
                  task: str, *, epochs: Sequence[int] | None = None,
                  title: str | None = None) -> go.Figure:
-    """Gate value of every expert × mapping of one task against the epoch.
-
-    history: see `as_epoch_grid`. Colour = expert, dash = mapping. epochs: the x values
-    (default 1..E, the recorder logs the gates once after each epoch).
-    """
+    """Gate value of every expert × mapping (colour = expert, dash = mapping) of one task against
+    the epoch. history: see `as_epoch_grid`; epochs: the x values (default 1..E, the recorder logs
+    the gates once after each epoch)."""
     grid = as_epoch_grid(history, experts, mappings)                # (E, K, P)
     maps = list(mappings) if mappings else [""]
     x = np.asarray(epochs) if epochs is not None else np.arange(1, len(grid) + 1)
@@ -73,11 +71,8 @@ def gate_history(history: np.ndarray, experts: Sequence[str], mappings: Sequence
 def gate_heatmap(gates: np.ndarray, experts: Sequence[str], mappings: Sequence[str] | None, *,
                  task: str = "", epoch: int | None = None, zmax: float | None = None,
                  title: str | None = None) -> go.Figure:
-    """One task's gates at one epoch as a K × P heat map (rows experts, columns mappings).
-
-    zmax fixes the top of the colour scale (e.g. the maximum over all epochs and tasks) so
-    that several heat maps, or the frames of a widget, are comparable.
-    """
+    """One task's gates at one epoch as a K × P heat map (rows experts, columns mappings); zmax fixes
+    the top of the colour scale (e.g. the maximum over all epochs and tasks) so heat maps compare."""
     g = as_epoch_grid(np.asarray(gates, dtype=float)[None], experts, mappings)[0]   # (K, P)
     maps = list(mappings) if mappings else ["gate"]
     fig = go.Figure(go.Heatmap(

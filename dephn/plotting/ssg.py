@@ -23,11 +23,8 @@ ACTIVATION_COLUMNS = ("task", "seed", "public_abs", "private_abs")
 
 
 def ssg_heatmap(ssg: Mapping[str, np.ndarray], *, title: str | None = None) -> go.Figure:
-    """Rows = structure (dnn, cross, field, then any other), columns = embedding dimension.
-
-    ssg: structure -> (d,) vector, or (seeds, d) to show the mean over seeds (std in the hover).
-    Keys may carry the recorder's "ssg/" prefix.
-    """
+    """Rows = structure (dnn, cross, field, then any other), columns = embedding dimension. ssg:
+    structure (or the recorder's "ssg/<structure>") -> (d,), or (seeds, d): the mean, std in hover."""
     vectors = {k.removeprefix("ssg/"): np.asarray(v, dtype=float) for k, v in ssg.items()}
     if not vectors:
         raise DephnError("no SSG vector to plot")
@@ -67,11 +64,9 @@ def _as_seeds(name: str, a: np.ndarray) -> np.ndarray:
 
 
 def public_share(frame: pd.DataFrame, by: Sequence[str] = ("task",)) -> pd.DataFrame:
-    """Per group: mean, std (over seeds, ddof=1) and n of |pub| / (|pub| + |pri|).
-
-    frame: one row per (task, seed[, model ...]) with the mean absolute public and private
-    logits over the evaluated samples. A row with both zero has no share and is left out.
-    """
+    """Per group: mean, std (over seeds, ddof=1) and n of |pub| / (|pub| + |pri|). frame: one row per
+    (task, seed[, model ...]) with the mean absolute public and private logits over the evaluated
+    samples; a row with both zero has no share and is left out."""
     require_columns(frame, (*ACTIVATION_COLUMNS, *by), "activation frame")
     pub = frame["public_abs"].to_numpy(float)
     pri = frame["private_abs"].to_numpy(float)

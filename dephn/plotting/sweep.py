@@ -29,14 +29,11 @@ _GROUP_WIDTH = 0.8          # share of a category's slot taken by its group of b
 def gain_frame(results: pd.DataFrame, tasks: Sequence[str], *, model: str = "mmoe",
                baseline: dict | None = None, metric: str = "auc", split: str = "test",
                level: float = 0.95) -> pd.DataFrame:
-    """The input of `gain_over_baseline` from the results store's frame.
-
-    For every dataset, (gamma, corr) setting of `model` with the virtual gradient and task:
-    the paired difference (setting − baseline) of `<split>/<task>/<metric>` over common seeds,
-    its t-interval at `level`, and the paired t-test p-value. The baseline defaults to `model`
-    without the virtual gradient (plain MMoE for Fig. 5).
-    Columns: dataset, gamma, corr, task, n, diff, lo, hi, p_value.
-    """
+    """The input of `gain_over_baseline` from the results store's frame: for every dataset, (gamma,
+    corr) setting of `model` with the virtual gradient and task, the paired difference (setting −
+    baseline, default `model` without the virtual gradient) of `<split>/<task>/<metric>` over common
+    seeds, its t-interval at `level` and the paired t-test p-value (columns: dataset, gamma, corr,
+    task, n, diff, lo, hi, p_value)."""
     base_filter = baseline or {"model": model, "virtual_gradient": False}
     rows = []
     ok = results[results["status"] == "ok"] if "status" in results.columns else results
@@ -59,12 +56,9 @@ def gain_frame(results: pd.DataFrame, tasks: Sequence[str], *, model: str = "mmo
 
 def gain_over_baseline(frame: pd.DataFrame, *, baseline: str = "MMoE", metric: str = "AUC",
                        title: str | None = None) -> go.Figure:
-    """Fig. 5: per dataset (columns) and task (rows), grouped bars of the gain over `baseline`.
-
-    frame columns: dataset, gamma, corr, task, diff, lo, hi, p_value (see `gain_frame`).
-    x = γ (in the paper's order), colour = correlation measure, error bars = [lo, hi],
-    a star above (below, for losses) each bar whose p-value is under 0.05.
-    """
+    """Fig. 5: per dataset (columns) and task (rows), grouped bars of the gain over `baseline` (frame:
+    see `gain_frame`): x = γ in the paper's order, colour = correlation measure, error bars = [lo,
+    hi], a star beyond each bar whose p-value is under 0.05."""
     require_columns(frame, REQUIRED, "gain frame")
     if frame.empty:
         raise DephnError("gain frame is empty: no virtual-gradient setting to compare")

@@ -1,7 +1,6 @@
-"""Paper Fig. 6: training loss curves, e.g. DEPHN with TVG vs MG gates, over seeds.
-
-The paper plots one run per setting; here each group is a mean line over seeds with a
-band (min–max or ±1 std), so a gap between two curves can be told from seed noise.
+"""Paper Fig. 6: training loss curves, e.g. DEPHN with TVG vs MG gates. The paper plots one run
+per setting; here each group is a mean line over seeds with a band (min–max or ±1 std), so a gap
+between two curves can be told from seed noise.
 """
 from __future__ import annotations
 
@@ -19,11 +18,8 @@ def loss_curves(frame: pd.DataFrame, by: str = "gate", *, y: str = "loss", band:
                 smooth: int = 1, title: str | None = None, x_title: str = "training step",
                 y_title: str | None = None) -> go.Figure:
     """Mean training loss per `by` group against the step, with a band over seeds.
-
-    frame columns: step, seed, <by>, <y> (one row per recorded step of a run: the recorder's
-    steps frame with the run's seed and setting attached). smooth > 1 applies a trailing
-    moving average of that many recorded steps to each run before averaging over seeds.
-    """
+    frame: step, seed, <by>, <y>, one row per recorded step of a run. smooth > 1: a trailing moving
+    average of that many recorded steps on each run before averaging over seeds."""
     require_columns(frame, ("step", "seed", by, y), "loss frame")
     if band not in BANDS:
         raise DephnError(f"unknown band {band!r}; known: {', '.join(BANDS)}")

@@ -1,8 +1,7 @@
 """Interactive explorers for the notebooks: ipywidgets controls driving a plotly FigureWidget.
 
-Each explorer only wraps the library's figure functions (no logic of its own), and is
-inert under papermill: notebooks pass `interactive=False` to `show`, which then emits the
-figure as a static plotly mime bundle instead of a live widget (STYLE: "widgets stay inert").
+Each explorer only wraps the library's figure functions, and is inert under papermill: notebooks
+pass `interactive=False` to `show`, which then emits a static plotly mime bundle, not a widget.
 """
 from __future__ import annotations
 
@@ -28,11 +27,8 @@ ALL = "all"
 
 
 class Explorer(widgets.VBox):
-    """A VBox of [controls, figure, readout] that keeps handles on its parts.
-
-    `figure` is the FigureWidget, `controls` maps a control's name to its widget (set a
-    control's `.value` to drive the figure from code or a test), `readout` is an HTML widget.
-    """
+    """A VBox of [controls, figure, readout]: `figure` the FigureWidget, `controls` name -> widget
+    (set a control's `.value` to drive the figure from code or a test), `readout` an HTML widget."""
 
     def __init__(self, figure: go.FigureWidget, controls: dict[str, widgets.Widget],
                  readout: widgets.HTML | None = None):
@@ -89,11 +85,8 @@ def gamma_explorer(gamma: str = "add_sqrt", x: float = 0.5, y: float = 0.5, n: i
 
 def gate_explorer(histories: Mapping[str, np.ndarray], experts: Sequence[str],
                   mappings: Sequence[str] | None, *, epochs: Sequence[int] | None = None) -> Explorer:
-    """Pick a task (dropdown) and an epoch (slider): that task's K × P gate heat map.
-
-    histories: task -> gate history (see `gating.as_epoch_grid`); one colour scale for all
-    tasks and epochs so frames compare.
-    """
+    """Pick a task (dropdown) and an epoch (slider): that task's K × P gate heat map. histories:
+    task -> gate history (see `gating.as_epoch_grid`); one colour scale for all tasks and epochs."""
     if not histories:
         raise DephnError("no gate history to explore")
     grids = {t: as_epoch_grid(h, experts, mappings) for t, h in histories.items()}   # (E, K, P)
@@ -151,20 +144,10 @@ def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np
 
     def redraw(change=None):
         new = build(controls["task"].value, controls["model"].value, controls["level"].value)
-        if len(new.data) == len(fig.data):
-            with fig.batch_update():
-                for old, tr in zip(fig.data, new.data):
-                    props = tr.to_plotly_json()
-                    props.pop("type", None)    # same kind of trace; only its values change
-                    props.pop("uid", None)
-                    old.update(props, overwrite=True)
-                fig.layout.title.text = new.layout.title.text
-                fig.layout.annotations = new.layout.annotations
-        else:   # a different number of traces (model "all" vs one): replace them
-            fig.data = ()
-            fig.add_traces(list(new.data))
-            fig.layout.title.text = new.layout.title.text
-            fig.layout.annotations = new.layout.annotations
+        fig.data = ()
+        fig.add_traces(list(new.data))
+        fig.layout.title.text = new.layout.title.text
+        fig.layout.annotations = new.layout.annotations
 
     for w in controls.values():
         w.observe(redraw, names="value")
@@ -172,13 +155,9 @@ def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np
 
 
 def show(obj, interactive: bool, *, png: bool = False) -> None:
-    """Display a figure or an explorer in a notebook.
-
-    interactive=True: the live widget (or the figure as plotly renders it).
-    interactive=False (papermill batch runs): the figure as a static plotly mime bundle, no
-    widget state; png=True adds a PNG rendering (if kaleido has a browser) so the executed
-    notebook also shows the figure where plotly's renderer is missing (e.g. on GitHub).
-    """
+    """Display a figure or an explorer: the live widget (interactive=True), or (papermill batch
+    runs) a static plotly mime bundle without widget state; png=True adds a PNG (if kaleido has a
+    browser) so the executed notebook shows the figure where plotly's renderer is missing (GitHub)."""
     from IPython.display import display
 
     if interactive:

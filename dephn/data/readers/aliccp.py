@@ -6,13 +6,11 @@ Tasks: click (CTR) and purchase (conversion; CTCVR in the entire space). Layouts
   "aitm": PaddleRec's AITM CSV (header: click, purchase, 18 raw field ids);
   "raw": the released sample_skeleton + common_features files (`aliccp_raw.RawAliCCPReader`);
   "esmm": PaddleRec's ESMM text lines (`aliccp_raw.EsmmTextReader`).
-"auto" tells them apart by the first line. In the CSV layouts every column other than the
-labels is a feature: `D<field>` columns are dense, the rest sparse.
-
-A purchase without a click cannot happen in the click -> purchase funnel the tasks model, yet
-a few rows say so (2 of the 48 in PaddleRec's AITM sample). torch-rechub's processing drops
-them; so does this reader by default (`unclicked_purchase="drop"`, counted in
-`dropped_unclicked_purchases`); "keep" keeps them as they are.
+"auto" tells them apart by the first line. In the CSV layouts every column but the labels is a
+feature: `D<field>` columns dense, the rest sparse. A purchase without a click cannot happen in
+the click -> purchase funnel the tasks model, yet a few rows say so (2 of the 48 in PaddleRec's
+AITM sample); torch-rechub's processing drops them, and so does this reader by default
+(`unclicked_purchase="drop"`; "keep" keeps them).
 """
 from __future__ import annotations
 

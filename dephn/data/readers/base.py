@@ -1,12 +1,10 @@
 """The reader contract: a source file (or files) streamed as pandas chunks in schema terms.
 
-Every reader turns its format into DataFrame chunks whose columns are, by name:
-  - each `schema.tasks` column: integer 0/1 (a non-binary label is a `DataError`);
-  - each `schema.dense` column: float64, NaN where missing (raw values, not transformed);
-  - each `schema.sparse` column: string (pandas object/str or pyarrow string), None/NaN where missing;
-  - optionally `extras` columns (e.g. "confidence"), float64.
-Chunks are bounded in rows so a 45M-row file never sits in memory as Python objects.
-The encoder (dephn.data.encode) consumes exactly this.
+A chunk's columns, by name: each `schema.tasks` column integer 0/1 (a non-binary label is a
+`DataError`); each `schema.dense` column float64, NaN where missing (raw, not transformed); each
+`schema.sparse` column string (pandas or pyarrow), None/NaN where missing; optionally `extras`
+columns (e.g. "confidence"), float64. Chunks are bounded in rows, so a 45M-row file never sits in
+memory as Python objects. The encoder (dephn.data.encode) consumes exactly this.
 """
 from __future__ import annotations
 
@@ -32,4 +30,4 @@ class Reader(ABC):
 
     @abstractmethod
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
-        """Yield DataFrames in schema terms (see module docstring), in file order."""
+        """DataFrames in schema terms (see the module docstring), in file order."""

@@ -1,23 +1,21 @@
 """Any delimited text file, described by a `CsvSpec`: how users bring their own data.
 
-A spec names the files, the separator, whether there is a header, which columns are task
-labels, dense fields and sparse fields (by header name or 0-based position), which label
-strings count as positive, and how dense values are transformed. It loads from a dict or a
-JSON file; unknown keys are an error, so a typo never passes silently. Example JSON:
+A spec names the files, the separator, whether there is a header, which columns are task labels,
+dense and sparse fields (by header name or 0-based position), which label strings count as
+positive, and how dense values are transformed; from a dict or a JSON file, where an unknown key
+is an error (a typo never passes silently). Example JSON:
 
     {"paths": ["clicks.tsv"], "sep": "\\t", "header": false,
      "tasks": [0, 1], "dense": [2, 3], "sparse": [4, 5, 6],
      "positive": ["1", "yes"], "negative": ["0", "no"], "dense_transform": "none"}
 
-Relative paths in a JSON spec are relative to the JSON file's folder. A spec may leave out
-`paths` and be applied to a file given separately: `CsvReader("train.tsv", spec="spec.json")`
-(how one spec serves a user's train, valid and test files).
-
-`"sparse": "rest"` (the bare string, not a list) makes every column that is not named in
-`tasks`, `dense`, `extras` or `ignore` a sparse field; it needs column names (a header, or
-`names`). `["rest"]` is a column called "rest". `ignore` lists columns read by nothing (what
-keeps a row key out of "rest"). A spec that resolves to no sparse field or no dense field
-still loads, with a one-line `dephn.errors.DataWarning` (issued by `CsvReader`).
+Relative paths in a JSON spec are relative to its folder. A spec may leave out `paths` and be
+applied to a file given separately, `CsvReader("train.tsv", spec="spec.json")`, so one spec serves
+a user's train, valid and test files. `"sparse": "rest"` (the bare string; `["rest"]` is a column
+called "rest") makes every column not named in `tasks`, `dense`, `extras` or `ignore` a sparse
+field; it needs column names (a header, or `names`). `ignore` lists columns read by nothing (what
+keeps a row key out of "rest"). A spec that resolves to no sparse or no dense field still loads,
+with a one-line `dephn.errors.DataWarning`.
 """
 from __future__ import annotations
 

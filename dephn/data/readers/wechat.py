@@ -6,20 +6,15 @@ Files (the challenge's `wechat_algo_data1/`):
   feed_info.csv: feedid, authorid, videoplayseconds, description, ocr, asr, bgm_song_id,
       bgm_singer_id, manual_keyword_list, machine_keyword_list, manual_tag_list,
       machine_tag_list, description_char, ocr_char, asr_char
-Tasks: by default read_comment, like, click_avatar and forward (docs/decisions.md#data-formats); the paper's Table II
-uses the first three (§IV-A: "read comment, like and click avatar"), `WECHAT_PAPER_TASKS`. Any
-subset of the seven action columns can be chosen. Features: sparse userid, feedid, device, authorid,
-bgm_song_id, bgm_singer_id (and, optionally, the first manual tag); dense videoplayseconds
-(a duration, log1p-transformed). `date_` (day 1..14) is carried as an extra column so a split
-by day stays possible.
-
-`play` and `stay` (milliseconds the user watched / stayed) are NOT features: they are measured
-during the same exposure the labels describe, after the moment a recommender predicts, and
-they nearly give the answers away (a user who stayed 0 ms did not comment). Using them would
-leak the labels.
-
-Memory: feed_info (~106k feeds in the challenge) is held in memory as a table keyed by
-feedid; user_action (~7.3M rows) is streamed.
+Tasks: by default read_comment, like, click_avatar and forward (docs/decisions.md#data-formats);
+the paper's Table II uses the first three (§IV-A), `WECHAT_PAPER_TASKS`; any subset of the seven
+action columns can be chosen. Features: sparse userid, feedid, device, authorid, bgm_song_id,
+bgm_singer_id (and, optionally, the first manual tag); dense videoplayseconds (a duration,
+log1p-transformed). `date_` (day 1..14) is carried as an extra column so a split by day stays
+possible. `play` and `stay` (ms watched / stayed) are NOT features: measured during the exposure
+the labels describe, after the moment a recommender predicts, they would leak the labels (a user
+who stayed 0 ms did not comment). feed_info (~106k feeds) is held in memory keyed by feedid;
+user_action (~7.3M rows) is streamed.
 """
 from __future__ import annotations
 
