@@ -43,7 +43,7 @@ def expand_grid(models: Sequence[str], datasets: Sequence[str], seeds: Sequence[
         opts.update((per_model_options or {}).get(model, {}))
         topts = dict(train_options or {})
         if setting is not None:
-            topts["vg"] = setting
+            topts["vg"] = setting.label
         if method != "none":
             topts["balance"] = method
         specs.append(RunSpec(model=model, dataset=dataset, seed=int(seed),
