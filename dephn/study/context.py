@@ -142,14 +142,15 @@ class Study:
         return resolve(as_request(asked), self.profile, lambda specs: self.sweep(specs, force=force), self.read)
 
     def sweep(self, specs: Sequence[RunSpec], *, force: bool = False, log=None) -> pd.DataFrame:
-        """Run these specs in this process where the store lacks them; return their records."""
+        """Run these specs in this process where the store lacks them; return their records. Progress
+        goes to standard output (a notebook shows it as ordinary output, not as an error)."""
         self.prepare(s.dataset for s in specs)
-        return run_sweep(specs, self.store.root, force=force, quiet=True, log=log,
+        return run_sweep(specs, self.store.root, force=force, quiet=True, log=log or _progress,
                          load=lambda s: self.dataset(s.dataset, s.data_options))
 
     def read(self, specs: Sequence[RunSpec]) -> pd.DataFrame:
         """The records of runs already trained (`sweep` without its summary line)."""
-        return self.sweep(specs, log=lambda message: None)
+        return self.sweep(specs, log=lambda _: None)
 
     def grid_table(self, asked: Request) -> pd.DataFrame:
         """The learning-rate grids of a request's tuned configurations (`request.grid_table`)."""
@@ -190,6 +191,10 @@ class Study:
 
     def describe(self) -> dict:
         return {"profile": asdict(self.profile), "out": str(self.out), "data_paths": self.data_paths}
+
+
+def _progress(message: str) -> None:
+    print(message, flush=True)
 
 
 def _update_index(path: Path, entry: dict) -> None:

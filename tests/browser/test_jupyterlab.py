@@ -24,9 +24,9 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 STUDY_NOTEBOOKS = ("notebooks/05_gating.ipynb", "notebooks/06_confidence.ipynb")
 # repository folders a study notebook may read relative to itself (../data); linked beside the
-# copy so that it runs from tmp_path unchanged; it reads and writes the session's smoke study (DEPHN_STUDY_OUT).
+# copy so that it runs from tmp_path unchanged; its parameters cell is pointed at the session's smoke study.
 STUDY_LINKS = ("data",)
-STUDY_PROFILE = "smoke"          # the notebooks' parameters cell reads DEPHN_PROFILE
+STUDY_PROFILE = "smoke"
 STUDY_RUN_TIMEOUT_MS = 300_000
 
 # a FigureWidget whose data and title follow a slider (the power) and a dropdown (the curve)
@@ -129,15 +129,18 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def stage_study_notebook(relpath: str, root: Path) -> str:
+def stage_study_notebook(relpath: str, root: Path, out_dir: Path | None = None) -> str:
     """Copy a study notebook, outputs cleared, into `root` at the same relative path, linking the
-    repository folders it may read (STUDY_LINKS); the original is never touched by the run."""
+    repository folders it may read (STUDY_LINKS), its parameters cell set to the smoke profile and
+    `out_dir` (as papermill would inject them); the original is never touched by the run."""
     dest = root / relpath
     dest.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(REPO / relpath, as_version=4)
     for cell in nb.cells:            # start clean: saved outputs must not pass for this run's
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source += f"\nprofile = {STUDY_PROFILE!r}\nout_dir = {str(out_dir) if out_dir else None!r}\n"
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, dest)
     for name in STUDY_LINKS:
@@ -151,9 +154,8 @@ def test_study_notebook_interactive(nb, page, jupyterlab_server, tmp_path, smoke
     if not (REPO / nb).is_file():
         pytest.skip("notebook not present yet")
     root = tmp_path / "lab"
-    relpath = stage_study_notebook(nb, root)
-    server = jupyterlab_server(root, env={"DEPHN_PROFILE": STUDY_PROFILE,
-                                          "DEPHN_STUDY_OUT": str(smoke_study[0])})
+    relpath = stage_study_notebook(nb, root, out_dir=smoke_study[0])
+    server = jupyterlab_server(root)
     open_and_run_all(page, server.url, relpath, timeout_ms=STUDY_RUN_TIMEOUT_MS)
     assert_rendered_cleanly(page)
     save_screenshot(page, tmp_path, Path(nb).stem + "-before")
