@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import DephnError
 from . import cache, generator, synthetic
-from .encode import DENSE_TRANSFORMS, encode_stream, limit_rows
+from .encode import encode_stream, limit_rows
 from .encoded import EncodedDataset, EncodedSplit
 from .prefetch import prefetched
 from .readers.aliccp import AliCCPReader
@@ -102,7 +102,7 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
     """
     if name not in _DATASETS:
         raise DephnError(f"unknown data set {name!r}; known: {', '.join(dataset_names())}")
-    cache_dir = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
+    cache_dir = Path(cache_dir or cache.default_cache_dir())
     plan = _split_plan(path, split, split_method, seed, split_seed)
     if rows is not None and rows < 1:
         raise DephnError(f"rows must be >= 1, got {rows}")
@@ -114,12 +114,8 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
     first = next(iter(readers.values()))
     sources = [cache.fingerprint(p) for r in readers.values() for p in r.sources()]
     params = {  # with the sources' content, what the arrays depend on
-        "dataset": name,
-        "min_count": min_count,
-        "dense_transform": first.dense_transform,
-        "split": plan.describe() if files is None else "files",
-        "rows": max_rows,
-        "on_bad_lines": on_bad_lines,
+        "dataset": name, "min_count": min_count, "dense_transform": first.dense_transform,
+        "split": plan.describe() if files is None else "files", "rows": max_rows, "on_bad_lines": on_bad_lines,
         "reader_options": {k: _option_key(v) for k, v in sorted(reader_options.items())},
         "builder": extra_meta.pop("builder_config", None),
     }
@@ -137,19 +133,15 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
     with cache.atomic_dir(target) as tmp:
         encoder, splits, skipped = _encode(readers, min_count, plan, max_rows, allocate=cache.array_allocator(tmp))
         meta = {
-            "dataset": name,
-            "rows": {s: len(splits[s]) for s in SPLITS},
+            "dataset": name, "rows": {s: len(splits[s]) for s in SPLITS},
             "positive_rate": {s: _positive_rates(splits[s], first.schema.tasks) for s in SPLITS},
-            "sources": sources,
-            "fingerprint_parts": params,
+            "sources": sources, "fingerprint_parts": params,
             "split": ({"files": {s: str(files[s]) for s in SPLITS}} if files is not None else plan.describe()),
             "encoding": {"min_count": min_count, "dense_transform": first.dense_transform,
                          "oov_id": 0, "missing": "sparse -> id 0 (OOV); dense -> 0.0", "vocab_fitted_on": "train",
                          "vocab_sizes": dict(zip(first.schema.sparse, encoder.vocab_sizes))},
-            "skipped_lines": skipped["count"],
-            "skipped_examples": skipped["examples"],
-            "encode_seconds": round(time.perf_counter() - t0, 3),
-            **extra_meta,
+            "skipped_lines": skipped["count"], "skipped_examples": skipped["examples"],
+            "encode_seconds": round(time.perf_counter() - t0, 3), **extra_meta,
         }
         dataset = EncodedDataset(name=name, schema=first.schema, vocab_sizes=encoder.vocab_sizes,
                                  train=splits["train"], valid=splits["valid"], test=splits["test"],
@@ -164,7 +156,7 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
 
 def load_encoder(dataset: EncodedDataset, cache_dir=None):
     """The fitted `Encoder` saved with `dataset` (to encode new data for inference)."""
-    cache_dir = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
+    cache_dir = Path(cache_dir or cache.default_cache_dir())
     hit = cache.load_cached(cache_dir / f"{dataset.name}-{dataset.fingerprint[:20]}")
     if hit is None:
         raise DephnError(f"no cache entry for {dataset.name} {dataset.fingerprint[:20]} in {cache_dir}")
@@ -265,9 +257,6 @@ def _encode(readers: dict, min_count: int, plan: SplitPlan, max_rows, allocate=N
     first = next(iter(readers.values()))
     common = dict(extras=tuple(first.extras), dense_transform=first.dense_transform, min_count=min_count,
                   allocate=allocate)
-    if first.dense_transform not in DENSE_TRANSFORMS:
-        raise DephnError(f"reader asks for dense_transform {first.dense_transform!r}; "
-                         f"known: {list(DENSE_TRANSFORMS)}")
     if "all" in readers:
         if plan.method == "random":  # needs the row count: the ids are drawn once every row is read
             split = {"split_rows": partial(random_split, plan.seed, fractions=plan.fractions)}
@@ -289,10 +278,8 @@ def _transform_all(encoder, reader: Reader, max_rows) -> EncodedSplit:
         parts = [encoder.transform(chunk) for chunk in limit_rows(chunks, max_rows)]
     if not parts:
         raise DephnError(f"{reader.sources()[0]}: no rows")
-    return EncodedSplit(sparse=np.concatenate([p.sparse for p in parts]),
-                        dense=np.concatenate([p.dense for p in parts]),
-                        labels=np.concatenate([p.labels for p in parts]),
-                        extras={k: np.concatenate([p.extras[k] for p in parts]) for k in parts[0].extras})
+    joined = {a: np.concatenate([getattr(p, a) for p in parts]) for a in ("sparse", "dense", "labels")}
+    return EncodedSplit(**joined, extras={k: np.concatenate([p.extras[k] for p in parts]) for k in parts[0].extras})
 
 
 def _positive_rates(part: EncodedSplit, tasks) -> dict[str, float | None]:

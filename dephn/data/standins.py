@@ -1,24 +1,20 @@
 """Generated files in the Ali-CCP and WeChat-2021 layouts, for data sets that cannot ship.
 
-`write_aliccp_csv` and `write_wechat` write random tokens in a reader's layout and return a
-`Fixture`: the paths written and `expected`, the rows in schema terms (labels int8, dense
-float64, sparse str with NaN for missing), computed from the generated values, not by parsing
-the files. `aliccp_standin` and `wechat_standin` redraw the labels of such files from a hidden
-model of the tokens (a random effect per field value, summed, plus noise), so models have
-something to learn and the pipeline runs end to end. Their numbers check the code path; they
-say nothing about the real data sets. Everything is deterministic in its seed.
+`write_aliccp_csv` and `write_wechat` write random tokens in a reader's layout; `aliccp_standin`
+and `wechat_standin` redraw the labels of such files from a hidden model of the tokens (a random
+effect per field value, summed, plus noise), so models have something to learn and the pipeline
+runs end to end. Their numbers check the code path; they say nothing about the real data sets.
+Everything is deterministic in its seed.
 """
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .readers.aliccp_raw import ALICCP_FIELDS
-from .readers.wechat import WECHAT_ACTIONS
 
 USER_FIELDS = ("101", "121", "122", "124", "125", "126", "127", "128", "129",
                "109_14", "110_14", "127_14", "150_14")     # common features (per user)
@@ -27,22 +23,6 @@ RARE_FIELDS = ("509", "702", "853")  # ad fields absent from many samples
 MULTI_FIELDS = ("210", "109_14", "110_14", "127_14", "150_14")  # fields with several items
 AITM_FIELDS = tuple(f for f in ALICCP_FIELDS if f != "210" and not f.endswith("_14"))
 TORCHRECHUB_DENSE = ("D109_14", "D110_14", "D127_14", "D150_14", "D508", "D509", "D702", "D853")
-
-
-@dataclass
-class Fixture:
-    """Files written by a generator and the rows a reader should yield from them."""
-
-    paths: tuple[Path, ...]   # first: the file (or for WeChat the folder's user_action) a reader takes
-    expected: pd.DataFrame    # columns: tasks, dense, sparse (and extras), in file row order
-
-    @property
-    def path(self) -> Path:
-        return self.paths[0]
-
-
-def str_column(values) -> pd.Series:
-    return pd.Series(list(values), dtype="str")
 
 
 def _items(rng, field: str, base: int, cardinality: int, p_missing: float) -> list[tuple[str, str, str]]:
@@ -56,7 +36,8 @@ def _items(rng, field: str, base: int, cardinality: int, p_missing: float) -> li
 
 
 def aliccp_sample(n_rows: int, n_users: int, seed: int):
-    """Users (md5, items), samples (user, click, conversion, items) and the expected tokens."""
+    """Users (md5, items), samples (user, click, conversion, items) and the rows in schema terms
+    (labels int8, each field's first token, str, NaN where missing)."""
     rng = np.random.default_rng(seed)
     base = {f: 10_000 * (k + 1) for k, f in enumerate(ALICCP_FIELDS)}  # ids unique across fields, as in Ali-CCP
     users = []
@@ -82,11 +63,11 @@ def aliccp_sample(n_rows: int, n_users: int, seed: int):
     expected = pd.DataFrame({"click": np.array([r[0] for r in rows], np.int8),
                              "purchase": np.array([r[1] for r in rows], np.int8)})
     for k, f in enumerate(ALICCP_FIELDS):
-        expected[f] = str_column(r[2 + k] for r in rows)
+        expected[f] = pd.Series([r[2 + k] for r in rows], dtype="str")
     return users, samples, expected
 
 
-def write_aliccp_csv(path, *, layout: str = "torchrechub", n_rows: int = 200, seed: int = 0) -> Fixture:
+def write_aliccp_csv(path, *, layout: str = "torchrechub", n_rows: int = 200, seed: int = 0) -> Path:
     """A processed Ali-CCP CSV: "torchrechub" (23 sparse + 8 D* dense, missing written as "0"
     like torch-rechub's preprocessing) or "aitm" (18 raw field ids)."""
     if layout not in ("torchrechub", "aitm"):
@@ -103,15 +84,12 @@ def write_aliccp_csv(path, *, layout: str = "torchrechub", n_rows: int = 200, se
         for d in TORCHRECHUB_DENSE:
             frame[d] = np.round(rng.random(n_rows), 4)
     frame.to_csv(path, index=False)
-    dense = [d for d in TORCHRECHUB_DENSE if d in frame]
-    return Fixture(paths=(path,), expected=frame[["click", "purchase"] + dense + list(fields)])
+    return path
 
 
-def write_wechat(directory, *, n_rows: int = 300, n_feeds: int = 60, n_users: int = 40, seed: int = 0) -> Fixture:
-    """user_action.csv and feed_info.csv in the WeChat Big Data Challenge 2021 layout.
-
-    `expected` holds all seven action columns, videoplayseconds, the sparse fields, the first
-    manual tag ("manual_tag") and date_; pick the ones a reader's options select."""
+def write_wechat(directory, *, n_rows: int = 300, n_feeds: int = 60, n_users: int = 40,
+                 seed: int = 0) -> tuple[Path, Path]:
+    """user_action.csv and feed_info.csv in the WeChat Big Data Challenge 2021 layout."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -141,17 +119,7 @@ def write_wechat(directory, *, n_rows: int = 300, n_feeds: int = 60, n_users: in
     user_action, feed_info = directory / "user_action.csv", directory / "feed_info.csv"
     actions.to_csv(user_action, index=False)
     feeds.to_csv(feed_info, index=False)
-
-    feed = feeds.iloc[at].reset_index(drop=True)
-    expected = actions[list(WECHAT_ACTIONS)].astype(np.int8)
-    expected["videoplayseconds"] = feed["videoplayseconds"].astype(np.float64)
-    for c in ("userid", "feedid", "device"):
-        expected[c] = actions[c].astype("str")
-    for c in ("authorid", "bgm_song_id", "bgm_singer_id"):
-        expected[c] = str_column(v if str(v) else None for v in feed[c].astype(str))
-    expected["manual_tag"] = str_column(t.split(";")[0] if t else None for t in feed["manual_tag_list"])
-    expected["date_"] = actions["date_"].astype(np.float64)
-    return Fixture(paths=(user_action, feed_info), expected=expected)
+    return user_action, feed_info
 
 
 def _effects(frame: pd.DataFrame, columns, seed: int) -> np.ndarray:

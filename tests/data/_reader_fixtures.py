@@ -1,18 +1,38 @@
 """Helpers for the reader tests: the shared real samples, reading a reader whole, writing small files,
-and synthetic files in the layouts the package itself never writes (raw and ESMM Ali-CCP, AliExpress,
-a user CSV with its spec), each with the frame a reader should yield (see `dephn.data.standins`)."""
+and synthetic files in each layout the readers know (those of `dephn.data.standins` and those the
+package never writes: raw and ESMM Ali-CCP, AliExpress, a user CSV with its spec), each as a `Fixture`
+with the frame a reader should yield (labels int8, dense float64, sparse str with NaN for missing)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from dephn.data import standins
 from dephn.data.readers.aliexpress import ALIEXPRESS_DENSE, ALIEXPRESS_SPARSE
-from dephn.data.standins import Fixture, aliccp_sample, str_column
+from dephn.data.readers.wechat import WECHAT_ACTIONS
+from dephn.data.standins import aliccp_sample
 from tests.conftest import shared_data_dir
+
+
+@dataclass
+class Fixture:
+    """Files written by a generator and the rows a reader should yield from them."""
+
+    paths: tuple[Path, ...]   # first: the file (or for WeChat the folder's user_action) a reader takes
+    expected: pd.DataFrame    # columns: tasks, dense, sparse (and extras), in file row order
+
+    @property
+    def path(self) -> Path:
+        return self.paths[0]
+
+
+def str_column(values) -> pd.Series:
+    return pd.Series(list(values), dtype="str")
 
 
 def sample(relative: str) -> Path:
@@ -124,3 +144,31 @@ def write_csv_example(directory, *, n_rows: int = 200, seed: int = 0) -> Fixture
                              "price": price, "age": age,
                              "city": str_column(c if c else None for c in city), "device": str_column(device)})
     return Fixture(paths=(data, spec_path), expected=expected)
+
+
+def write_aliccp_csv(path, **options) -> Fixture:
+    """`standins.write_aliccp_csv`, with the file's rows as expected (labels, D* dense, then sparse)."""
+    path = standins.write_aliccp_csv(path, **options)
+    frame = pd.read_csv(path, dtype=str)
+    dense = [c for c in frame.columns if c.startswith("D")]
+    sparse = [c for c in frame.columns if c not in ("click", "purchase", *dense)]
+    expected = frame[["click", "purchase"]].astype(np.int8).join(frame[dense].astype(np.float64))
+    return Fixture(paths=(path,), expected=expected.join(frame[sparse].astype("str")))
+
+
+def write_wechat(directory, **options) -> Fixture:
+    """`standins.write_wechat`, expecting all seven action columns, videoplayseconds, the sparse
+    fields, the first manual tag ("manual_tag") and date_ (pick what a reader's options select)."""
+    user_action, feed_info = standins.write_wechat(directory, **options)
+    actions = pd.read_csv(user_action)
+    feeds = pd.read_csv(feed_info, dtype=str, keep_default_na=False).set_index("feedid")
+    feed = feeds.loc[actions["feedid"].astype(str)].reset_index()
+    expected = actions[list(WECHAT_ACTIONS)].astype(np.int8)
+    expected["videoplayseconds"] = feed["videoplayseconds"].astype(np.float64)
+    for c in ("userid", "feedid", "device"):
+        expected[c] = actions[c].astype("str")
+    for c in ("authorid", "bgm_song_id", "bgm_singer_id"):
+        expected[c] = str_column(v if v else None for v in feed[c])
+    expected["manual_tag"] = str_column(t.split(";")[0] if t else None for t in feed["manual_tag_list"])
+    expected["date_"] = actions["date_"].astype(np.float64)
+    return Fixture(paths=(user_action, feed_info), expected=expected)

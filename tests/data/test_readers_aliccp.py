@@ -7,9 +7,9 @@ import pytest
 
 from dephn.data.readers.aliccp import AliCCPReader, detect_layout
 from dephn.data.readers.aliccp_raw import ALICCP_FIELDS
-from dephn.data.standins import write_aliccp_csv
 from dephn.errors import DataError, DephnError
-from tests.data._reader_fixtures import read_all, sample, write, write_aliccp_esmm, write_aliccp_raw
+from tests.data._reader_fixtures import (read_all, sample, write, write_aliccp_csv, write_aliccp_esmm,
+                                        write_aliccp_raw)
 
 TORCHRECHUB = ["torchrechub_ali_ccp_train_sample.csv", "torchrechub_ali_ccp_val_sample.csv",
                "torchrechub_ali_ccp_test_sample.csv"]

@@ -5,17 +5,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dephn.data import standins
 from dephn.data.readers.aliccp_raw import ALICCP_FIELDS
 from tests.data import _reader_fixtures as fx
 
 WRITERS = {
     "aliccp_raw": lambda d, seed: fx.write_aliccp_raw(d, n_rows=80, seed=seed),
     "aliccp_esmm": lambda d, seed: fx.write_aliccp_esmm(d / "e.txt", n_rows=40, seed=seed),
-    "aliccp_torchrechub": lambda d, seed: standins.write_aliccp_csv(d / "t.csv", n_rows=40, seed=seed),
-    "aliccp_aitm": lambda d, seed: standins.write_aliccp_csv(d / "a.csv", layout="aitm", n_rows=40, seed=seed),
+    "aliccp_torchrechub": lambda d, seed: fx.write_aliccp_csv(d / "t.csv", n_rows=40, seed=seed),
+    "aliccp_aitm": lambda d, seed: fx.write_aliccp_csv(d / "a.csv", layout="aitm", n_rows=40, seed=seed),
     "aliexpress": lambda d, seed: fx.write_aliexpress(d / "ae.csv", n_rows=40, seed=seed),
-    "wechat": lambda d, seed: standins.write_wechat(d, n_rows=40, seed=seed),
+    "wechat": lambda d, seed: fx.write_wechat(d, n_rows=40, seed=seed),
     "csv": lambda d, seed: fx.write_csv_example(d, n_rows=40, seed=seed),
 }
 
@@ -48,7 +47,7 @@ def test_raw_aliccp_has_what_the_reader_must_handle(tmp_path):
 
 
 def test_wechat_fixture_layout(tmp_path):
-    f = standins.write_wechat(tmp_path, n_rows=50, n_feeds=20, seed=0)
+    f = fx.write_wechat(tmp_path, n_rows=50, n_feeds=20, seed=0)
     actions = pd.read_csv(f.paths[0])
     feeds = pd.read_csv(f.paths[1])
     assert list(actions.columns) == ["userid", "feedid", "date_", "device", "read_comment", "comment", "like",

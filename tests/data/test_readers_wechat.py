@@ -5,9 +5,8 @@ import pandas as pd
 import pytest
 
 from dephn.data.readers.wechat import WECHAT_TASKS, WeChatReader
-from dephn.data.standins import write_wechat
 from dephn.errors import DataError, DephnError
-from tests.data._reader_fixtures import read_all
+from tests.data._reader_fixtures import read_all, write_wechat
 
 
 @pytest.fixture

@@ -8,15 +8,12 @@ A feature list is items `field_id \\x02 feature_id \\x03 value` joined by `\\x01
 features (user and context fields, shared by many samples) are joined to each sample by md5.
 
 Each sparse field takes ONE token per sample: the first item of that field, the sample's own
-items before its common items (a field can hold many items, e.g. 150_14, a user's history;
-the first is what the usual processed versions of the data keep too). The item's value (a
-weight after \\x03) is not used. The PaddleRec ESMM text layout (`sample_id,click,conversion,
-field:feature,...`) gets the same treatment.
-
-Memory: the common-features file is parsed once into a table md5 -> one token per field
-(pyarrow strings), kept while the reader lives, so that repeated passes (vocabulary, then
-encoding) do not parse it again: about (rows x fields with a value x ~12 bytes) + the md5
-index, ~150-300 MB for the full train file's ~730k rows. Samples are streamed.
+items before its common items (a field can hold many items, e.g. 150_14, a user's history; the
+first is what the usual processed versions keep too); the item's value (a weight after \\x03) is
+not used. The ESMM text layout (`sample_id,click,conversion,field:feature,...`) gets the same
+treatment. The common-features file is parsed once into a table md5 -> one token per field, kept
+while the reader lives so later passes (vocabulary, then encoding) do not parse it again: ~150-300
+MB for the full train file's ~730k rows. Samples are streamed.
 """
 from __future__ import annotations
 
@@ -146,14 +143,12 @@ class CommonFeatures:
 class RawAliCCPReader(Reader):
     """Ali-CCP's released files: a sample_skeleton file joined with its common_features file.
 
-    path: sample_skeleton_{train,test}.csv. common_features: its common_features file (default:
-    the same name with "common_features" in place of "sample_skeleton", in the same folder).
-    fields: the sparse fields kept (default: the standard 23). check_feature_count: compare each
-    line's feature-count field with its list (catches truncated lines). on_bad_lines: "error" |
-    "skip" (a skipped line is counted in `skipped_lines`, the first few explained in
-    `skipped_examples`; dropped common-features lines only in `skipped_common_lines`).
-    common_chunk_rows: lines parsed at a time from the common file (its lines are long:
-    hundreds of items each). Tasks: click, purchase (the "conversion" column). No dense fields.
+    path: sample_skeleton_{train,test}.csv. common_features: its common_features file (default: the
+    same name with "common_features" for "sample_skeleton"). fields: the sparse fields kept
+    (default: the standard 23). check_feature_count: compare each line's feature-count field with
+    its list (catches truncated lines). on_bad_lines: "error" | "skip" (dropped common-features
+    lines are counted in `skipped_common_lines`). common_chunk_rows: lines parsed at a time from
+    the common file (hundreds of items each). Tasks: click, purchase ("conversion"). No dense fields.
     """
 
     dense_transform = "none"

@@ -24,12 +24,9 @@ MAX_EXAMPLES = 5
 
 
 class SkipLog:
-    """The first `limit` skipped lines of one pass, ordered by a sortable `order` key.
-
-    Readers may report skips out of file order (a parser's wrong-field-count lines arrive
-    before the value checks of earlier rows); the log keeps the `limit` smallest keys.
-    An entry's line may be unknown when it is added (None) and filled in by `texts`.
-    """
+    """The first `limit` skipped lines of one pass, by a sortable `order` key: readers may report
+    skips out of file order (a parser's wrong-field-count lines arrive before the value checks of
+    earlier rows). An entry's line may be unknown when added (None) and filled in by `texts`."""
 
     def __init__(self, limit: int = MAX_EXAMPLES):
         self.limit = limit
@@ -70,10 +67,8 @@ def first_examples(groups: Iterable[Iterable[str]], limit: int = MAX_EXAMPLES) -
 
 @dataclass(frozen=True)
 class LabelValues:
-    """Which label strings (whitespace-trimmed) count as 1 and which as 0.
-
-    negative=None makes every non-empty value that is not positive a 0; an empty label
-    is always bad."""
+    """Which label strings (whitespace-trimmed) count as 1 and which as 0; negative=None makes every
+    non-empty value that is not positive a 0; an empty label is always bad."""
 
     positive: tuple[str, ...] = ("1",)
     negative: tuple[str, ...] | None = ("0",)
@@ -87,14 +82,10 @@ BINARY = LabelValues()
 
 
 class RowCheck:
-    """The bad rows of one chunk.
-
-    In "error" mode the first flagged row raises a DataError with file, line and column; in
-    "skip" mode flagged rows are remembered and `keep` drops them.
-    path: the file named in errors; line_of: row index in the chunk -> 1-based file line.
-    note: in "skip" mode, called as note(i, message, column) for the first `MAX_EXAMPLES` rows
-    each `flag` newly marks.
-    """
+    """The bad rows of one chunk: in "error" mode the first flagged row raises a DataError with file,
+    line and column; in "skip" mode flagged rows are remembered (`assemble` drops them). line_of:
+    row index in the chunk -> 1-based file line; note(i, message, column): called in "skip" mode for
+    the first `MAX_EXAMPLES` rows each `flag` newly marks."""
 
     def __init__(self, n_rows: int, *, path, line_of: Callable[[int], int], on_bad_lines: str,
                  note: Callable[[int, str, str | None], None] | None = None):

@@ -74,11 +74,10 @@ def position_among_all(kept: int, dropped: Sequence[int], first: int = 0) -> int
 class DelimitedFile:
     """One delimited text file: its column names, and its rows as chunks of string columns.
 
-    sep: one-character field separator. header: whether line 1 names the columns. names: column
-    names without a header (default "col0", "col1", ...). on_bad_lines: "error" | "skip" for
-    records with a wrong field count. After a pass of `iter_tables`, `skipped_lines` counts the
-    records it skipped and `skipped_examples` gives the first few (with those a reader reported
-    through `note_skip`), in file order.
+    header: whether line 1 names the columns; names: column names without one (default "col0",
+    ...). on_bad_lines: "error" | "skip" for records with a wrong field count; after a pass,
+    `skipped_lines` counts them and `skipped_examples` gives the first few (with those a reader
+    reported through `note_skip`), in file order.
     """
 
     def __init__(self, path, *, sep: str = ",", header: bool = True,
