@@ -68,12 +68,6 @@ def _find_file(folder: Path, entry: dict, key: str, suffix: str) -> Path | None:
     return next((c for c in candidates + [folder / f"{entry['name']}{suffix}"] if c.is_file()), None)
 
 
-def _entry_text(e: dict) -> dict:
-    """The name, title, caption and source every index entry (figure or table) carries."""
-    return {"name": str(e["name"]), "title": str(e.get("title") or e["name"]),
-            "caption": str(e.get("caption") or ""), "source": str(e.get("source") or "")}
-
-
 def _load_indexed(root: Path, kind: str, problems: Problems,
                   read_item: Callable[[Path, dict, Problems], Item]) -> list[Item] | None:
     """One item per entry of `<root>/<kind>/index.json` (None when there is no usable index)."""
@@ -85,18 +79,29 @@ def _load_indexed(root: Path, kind: str, problems: Problems,
 
 
 @dataclass
-class FigureItem:
+class IndexItem:
+    """What every index entry (figure or table) carries, and what went wrong reading it."""
+
     name: str
     title: str
     caption: str
     source: str
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, e: dict):
+        return cls(name=str(e["name"]), title=str(e.get("title") or e["name"]),
+                   caption=str(e.get("caption") or ""), source=str(e.get("source") or ""))
+
+
+@dataclass
+class FigureItem(IndexItem):
     plotly: dict | None = None       # {"data", "layout", "frames"} when the JSON was readable
     png: bytes | None = None         # static fallback when it was not
-    problem: str | None = None
 
 
 def _read_figure(folder: Path, e: dict, problems: Problems) -> FigureItem:
-    item = FigureItem(**_entry_text(e))
+    item = FigureItem.of(e)
     path = _find_file(folder, e, "files", ".json")
     if path is not None:
         try:
@@ -122,19 +127,14 @@ def load_figures(root: Path, problems: Problems) -> list[FigureItem] | None:
 
 
 @dataclass
-class TableItem:
-    name: str
-    title: str
-    caption: str
-    source: str
+class TableItem(IndexItem):
     header: list[str] | None = None
     rows: list[list[str]] | None = None
     total_rows: int = 0
-    problem: str | None = None
 
 
 def _read_table(folder: Path, e: dict, problems: Problems) -> TableItem:
-    item = TableItem(**_entry_text(e))
+    item = TableItem.of(e)
     path = _find_file(folder, e, "file", ".csv")
     if path is None:
         item.problem = "no CSV file"

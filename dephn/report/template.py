@@ -1,8 +1,8 @@
 """HTML building blocks of the study report: escaping, tables, the page skeleton, CSS and JS.
 
-Everything here is plain text assembly with no I/O, so the rest of `dephn.report` decides
-*what* goes in the page and this module only decides *how it looks*. The page must work offline and from a
-`file://` URL: no external stylesheet, font, script or image is ever referenced.
+Plain text assembly, no I/O: the rest of `dephn.report` decides *what* goes in the page, this
+module *how it looks*. The page works offline and from a `file://` URL: no external stylesheet,
+font, script or image is ever referenced.
 """
 from __future__ import annotations
 
@@ -28,33 +28,22 @@ def slug(text: str) -> str:
 
 
 def json_for_script(obj) -> str:
-    """JSON that can sit inside `<script type="application/json">` whatever strings it holds.
-
-    A trace name such as `"</script>"` would otherwise close the element early; `<`, `>` and
-    `&` are written as JSON unicode escapes, which `JSON.parse` turns back into the same text.
-    """
+    """JSON that can sit inside `<script type="application/json">` whatever strings it holds: `<`,
+    `>` and `&` as JSON unicode escapes (a trace named `"</script>"` would close the element)."""
     text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def short_number(text: str) -> str:
-    """A long float written by a CSV writer (`0.731234567`) shortened to 5 significant digits."""
+def short_number(text: str) -> str | None:
+    """A number's cell text, a long float (`0.731234567`) shortened to 5 significant digits; None
+    for text that is not a number."""
     t = text.strip()
+    try:
+        value = float(t)
+    except ValueError:
+        return None
     frac = t.split(".", 1)[1] if "." in t else ""
-    if not (len(frac) > 5 or ("e" in t.lower() and "." in t)):
-        return text
-    try:
-        return f"{float(t):.5g}"
-    except ValueError:
-        return text
-
-
-def is_number(text) -> bool:
-    try:
-        float(str(text))
-    except ValueError:
-        return False
-    return True
+    return f"{value:.5g}" if len(frac) > 5 or ("e" in t.lower() and "." in t) else text
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence], *, raw_cols: Iterable[int] = (),
@@ -68,10 +57,11 @@ def table(header: Sequence[str], rows: Iterable[Sequence], *, raw_cols: Iterable
     for row in rows:
         cells = []
         for i, v in enumerate(row):
+            number = None if v is None or isinstance(v, bool) or i in raw else short_number(str(v))
             if i in raw:
                 cells.append(f"<td>{v}</td>")
-            elif v is not None and not isinstance(v, bool) and is_number(v):
-                cells.append(f'<td class="num" title="{esc(v)}">{esc(short_number(str(v)))}</td>')
+            elif number is not None:
+                cells.append(f'<td class="num" title="{esc(v)}">{esc(number)}</td>')
             else:
                 cells.append(f"<td>{esc(v)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
@@ -113,8 +103,8 @@ def toc(sections: Sequence[Section]) -> str:
 
 
 def page(title: str, header_html: str, sections: Sequence[Section], plotly_js: str | None) -> str:
-    """The whole document. `plotly_js` (the library's source) is inlined once, or left out
-    entirely when the report holds no interactive figure."""
+    """The whole document; `plotly_js` (the library's source) inlined once, or left out when the
+    report holds no interactive figure."""
     scripts = ""
     if plotly_js is not None:
         scripts = f'<script id="plotly-js">{plotly_js}</script><script>{RENDER_JS}</script>'

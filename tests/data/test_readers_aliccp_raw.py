@@ -48,7 +48,7 @@ def test_fixture_round_trip_independent_of_chunk_sizes(tmp_path):
     pd.testing.assert_frame_equal(whole, fx.expected)
     small = RawAliCCPReader(fx.path, common_chunk_rows=4)
     pd.testing.assert_frame_equal(read_all(small, chunk_rows=17), whole)
-    assert small.common().index.size == 30
+    assert small.common.index.size == 30
 
 
 def test_common_file_location(tmp_path):

@@ -18,6 +18,7 @@ MB for the full train file's ~730k rows. Samples are streamed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -165,7 +166,6 @@ class RawAliCCPReader(Reader):
         self.skipped_lines = 0         # skeleton lines dropped in "skip" mode, last pass
         self.skips = convert.SkipLog()  # the first of them
         self.skipped_common_lines = 0  # common-features lines dropped in "skip" mode
-        self._common: CommonFeatures | None = None
 
     def sources(self) -> list[Path]:
         return [self.path, self.common_path]
@@ -174,13 +174,9 @@ class RawAliCCPReader(Reader):
     def skipped_examples(self) -> list[str]:
         return self.skips.texts()
 
+    @cached_property
     def common(self) -> CommonFeatures:
         """The parsed common-features table (parsed on first use, then kept)."""
-        if self._common is None:
-            self._common = self._load_common()
-        return self._common
-
-    def _load_common(self) -> CommonFeatures:
         fields = self.schema.sparse
         keys, numbers_all, parts = [], [], {f: [] for f in fields}
         self.skipped_common_lines = 0
@@ -210,7 +206,7 @@ class RawAliCCPReader(Reader):
         return CommonFeatures(index=index, columns=columns)
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
-        common = self.common()
+        common = self.common
         self.skipped_lines = 0
         self.skips.clear()
         n_rows = 0

@@ -191,12 +191,9 @@ class CsvReader(Reader):
         self.files = [DelimitedFile(p, sep=spec.sep, header=spec.header, names=spec.names,
                                     on_bad_lines=check_on_bad_lines(on_bad_lines)) for p in spec.paths]
         self.spec = spec = spec.resolve(self.files[0])
-        for f in self.files[1:]:
-            for ref in spec.ignore:
-                f.position(ref)
         self._refs = spec.tasks + spec.dense + spec.sparse + spec.extras
         for f in self.files:  # every file must have every column, before any is read
-            for ref in self._refs:
+            for ref in self._refs + spec.ignore:
                 f.position(ref)
         first = self.files[0]
         named = [first.name(r) for r in self._refs]

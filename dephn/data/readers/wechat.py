@@ -19,6 +19,7 @@ user_action (~7.3M rows) is streamed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -85,7 +86,6 @@ class WeChatReader(Reader):
                              sparse=ACTION_SPARSE + FEED_SPARSE + ((MANUAL_TAG,) if manual_tag else ()))
         self.extras = ("date_",) if keep_date else ()
         self.skipped_lines = 0
-        self._feed_table: FeedTable | None = None
 
     def sources(self) -> list[Path]:
         return [self.actions.path, self.feeds.path]
@@ -94,13 +94,9 @@ class WeChatReader(Reader):
     def skipped_examples(self) -> list[str]:
         return self.actions.skipped_examples
 
+    @cached_property
     def feed_table(self) -> FeedTable:
         """feed_info parsed (on first use, then kept)."""
-        if self._feed_table is None:
-            self._feed_table = self._load_feeds()
-        return self._feed_table
-
-    def _load_feeds(self) -> FeedTable:
         f = self.feeds
         keys, sparse, dense = [], {c: [] for c in FEED_SPARSE}, {c: [] for c in FEED_DENSE}
         tags = []
@@ -126,7 +122,7 @@ class WeChatReader(Reader):
         return FeedTable(index=index, sparse=sparse_cols, dense={c: np.concatenate(v) for c, v in dense.items()})
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
-        feeds = self.feed_table()
+        feeds = self.feed_table
         a = self.actions
         self.skipped_lines = 0
         n_rows = 0
