@@ -16,8 +16,8 @@
 `save_figure` is the one helper that writes figures to disk (HTML + PNG + JSON + index);
 `dephn.plotting.widgets` holds the notebook explorers and `show`.
 """
-from .confidence import binned_band, confidence_plot, target_curves, task_relation
-from .diagnostics import band_means_plot, reranking_plot
+from .confidence import (band_means_plot, binned_band, confidence_plot, reranking_plot, target_curves,
+                         task_relation)
 from .gammas import gamma_grid, gamma_heatmaps, gamma_point_table, vg_action, vg_coefficients
 from .gating import contributions, gate_heatmap, gate_history
 from .save import read_index, save_figure, static_image, static_png_available

@@ -200,7 +200,8 @@ def config_section(study: dict | None, root: Path) -> Section:
         detail = ": ".join(str(x) for x in (f"cell {nb['cell']}" if nb.get("cell") is not None else None,
                                             nb.get("error")) if x)
         # a notebook name links to its executed copy under notebooks/ (a relative link: works offline)
-        link = f'<a href="notebooks/{esc(name)}">{esc(name)}</a>' if (root / "notebooks" / name).is_file() else esc(name)
+        executed = (root / "notebooks" / name).is_file()
+        link = f'<a href="notebooks/{esc(name)}">{esc(name)}</a>' if executed else esc(name)
         rows.append((link, esc(nb.get("status", "")),
                      f"{seconds:.1f}" if isinstance(seconds, (int, float)) else cell(seconds), esc(detail)))
     parts.append("<h3>Notebooks</h3>" + (table(("notebook", "status", "seconds", "detail"), rows, raw_cols=(0, 1, 3))

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from dephn.errors import DephnError
-from dephn.plotting.diagnostics import band_means_plot, reranking_plot
+from dephn.plotting.confidence import band_means_plot, reranking_plot
 from tests.plotting.conftest import figure_values
 
 
