@@ -49,6 +49,8 @@ def parse_seeds(text: str) -> list[int]:
     try:
         for part in text.split(","):
             lo, sep, hi = part.strip().partition("-")
+            if sep and int(hi) < int(lo):
+                raise DephnError(f"seeds {text!r}: the range {part.strip()} runs backwards (write {hi}-{lo})")
             values = range(int(lo), int(hi) + 1) if sep else [int(lo)]
             seeds += [s for s in values if s not in seeds]
     except ValueError:

@@ -50,6 +50,9 @@ def run_sweep_cmd(args) -> int:
                         data_options=data_options(args))
     for s in specs:
         s.check()                            # validate all before the first run
+    if not specs:
+        raise DephnError(f"no run in this grid: models {args.models} take none of the virtual-gradient settings "
+                         f"or balancing methods asked for (single-task models have no gates and nothing to balance)")
     print(f"sweep: {len(specs)} runs into {args.out}", file=sys.stderr)
     if workers is None:
         run_sweep(specs, args.out, force=args.force, quiet=args.quiet)

@@ -25,6 +25,11 @@ def test_bad_seeds(text):
         parse_seeds(text)
 
 
+def test_a_backwards_seed_range_says_so():
+    with pytest.raises(DephnError, match=r"seeds '3-1': the range 3-1 runs backwards \(write 1-3\)"):
+        parse_seeds("3-1")
+
+
 def test_set_keeps_text_for_the_config_to_convert():
     assert parse_set(["a=64", "b=64,32", "c=[64,32]", "d=add_sqrt/pearson", "e-f=true"]) == {
         "a": 64, "b": "64,32", "c": [64, 32], "d": "add_sqrt/pearson", "e_f": True}

@@ -106,6 +106,12 @@ def test_sweep_refuses_the_same_bad_values(args, message, tmp_path, capsys):
     assert err[-1].startswith("dephn sweep: error: ") and message in err[-1]
 
 
+def test_a_sweep_with_no_run_is_an_error_not_zero_runs(tmp_path, capsys):
+    assert main(["sweep", "--models", "dnn", *NO_DATA, "--vg", "all", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("dephn: error: no run in this grid: models dnn")
+
+
 def test_one_train_run_parses_its_setting_once_and_builds_its_configs_once(tmp_path, capsys, monkeypatch):
     """`dephn train --vg ...`: the flag parses the setting, the run's spec builds its TrainConfig and
     ModelConfig; nothing downstream (check, identity, record, training) parses or builds again."""
