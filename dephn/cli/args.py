@@ -238,10 +238,14 @@ def data_options(args) -> dict:
 
 
 def _fractions(text: str, flag: str) -> list[float]:
+    """Three fractions, each > 0: a run stops early on its validation rows and reports its test rows."""
     try:
-        return [float(x) for x in text.split(",")]
+        values = [float(x) for x in text.split(",")]
     except ValueError:
         raise DephnError(f"{flag} must be three comma-separated numbers, got {text!r}") from None
+    if len(values) == 3 and not all(math.isfinite(v) and v > 0 for v in values):
+        raise DephnError(f"{flag} {text}: every fraction (train, valid, test) must be > 0")
+    return values
 
 
 # -- training ---------------------------------------------------------------------------------

@@ -30,6 +30,13 @@ def test_a_backwards_seed_range_says_so():
         parse_seeds("3-1")
 
 
+@pytest.mark.parametrize("text", ["0.9,0,0.1", "0.9,0.1,0", "0,0.5,0.5", "0.9,nan,0.1"])
+def test_a_split_without_validation_or_test_rows_is_refused(text):
+    from dephn.cli.args import _fractions
+    with pytest.raises(DephnError, match="every fraction .* must be > 0"):
+        _fractions(text, "--split")
+
+
 def test_set_keeps_text_for_the_config_to_convert():
     assert parse_set(["a=64", "b=64,32", "c=[64,32]", "d=add_sqrt/pearson", "e-f=true"]) == {
         "a": 64, "b": "64,32", "c": [64, 32], "d": "add_sqrt/pearson", "e_f": True}
