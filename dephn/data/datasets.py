@@ -238,6 +238,10 @@ def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options
             build_rows = None
         else:             # `rows` caps the source rows the build reads
             source, build_rows = Path(path), rows
+            if not source.is_file():
+                raise DephnError(f"{name}: Criteo file not found: {source}"
+                                 + (" (a folder, but no built table: its summary.json is missing)"
+                                    if source.is_dir() else ""))
         built = synthetic.build_cached(source, cache_dir, config, rows=build_rows, on_bad_lines=on_bad_lines)
         max_rows = None
     reader = synthetic.SyntheticReader(built, kind=kind)

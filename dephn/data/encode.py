@@ -313,6 +313,8 @@ def _fit_field(pieces: list[_Piece], name: str, min_count: int) -> tuple[list[st
         in_train = (p.split == 0) & (codes.indices >= 0)
         train_counts.append(np.bincount(codes.indices[in_train], minlength=len(codes.dictionary)))
     unified = pc.dictionary_encode(pa.chunked_array(dicts, type=pa.string()))  # one code per value
+    if unified.num_chunks == 0:                                              # a field missing on every row
+        return [], [np.zeros(len(d), dtype=np.int64) for d in dicts]
     values = max((c.dictionary for c in unified.chunks), key=len) if unified.num_chunks else pa.array([], pa.string())
     piece_codes = [_indices(c) for c in unified.chunks]
     counts = np.bincount(np.concatenate(piece_codes), weights=np.concatenate(train_counts).astype(np.float64),

@@ -101,6 +101,10 @@ class RunSpec:
             raise DephnError(f"model {self.model!r} has no gates for the virtual gradient "
                              f"({tc.vg.label}); gated models: "
                              f"{', '.join(n for n, e in MODELS.items() if e.has_gates)}")
+        mc = self.model_config()
+        if "attn_heads" in entry.fields and mc.embed_dim % mc.attn_heads:
+            raise DephnError(f"model {self.model!r}: embed_dim {mc.embed_dim} is not divisible by "
+                             f"attn_heads {mc.attn_heads} (its field self-attention splits the embedding by head)")
         if tc.balance != "none" and not entry.multi_task:
             raise DephnError(f"model {self.model!r} trains one network per task: nothing shared to balance "
                              f"(balance={tc.balance!r})")

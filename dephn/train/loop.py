@@ -145,6 +145,11 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
         desc: str = "train", callbacks: Sequence[Callback] = ()) -> FitResult:
     """Train `model` on data.train, early-stop on data.valid, report valid and test metrics."""
     ctx = dist_ctx or DistContext()
+    sizes = {name: len(getattr(data, name)) for name in ("train", "valid")}
+    if min(sizes.values()) == 0:
+        raise DephnError(f"{sizes['train'] + sizes['valid'] + len(data.test)} row(s) leave "
+                         f"{sizes['train']} training and {sizes['valid']} validation rows after the split: "
+                         "training needs both (early stopping scores the validation rows); use more rows")
     device = resolve_device(cfg.device)
     if ctx.enabled and device.type == "cuda":
         device = torch.device("cuda", ctx.local_rank)

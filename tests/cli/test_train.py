@@ -166,3 +166,21 @@ def test_balance_flag_composes_with_the_virtual_gradient(tmp_path, capsys):
     assert out["vg_summary"]["recorded_steps"] >= 1
     assert main(["train", "--model", "dnn", *ROWS, "--balance", "upgrad", "--out", str(tmp_path)]) == 1
     assert "nothing shared to balance" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "mmoe", "--dataset", "criteo-ur", "--data", "/no/such/file.txt"],
+     "criteo-ur: Criteo file not found: /no/such/file.txt"),
+    (["--model", "mmoe", "--dataset", "criteo-r", "--data", "{folder}"],
+     "(a folder, but no built table: its summary.json is missing)"),
+    (["--model", "mmoe", "--dataset", "criteo", "--rows", "3"],
+     "3 row(s) leave 3 training and 0 validation rows after the split"),
+    (["--model", "dephn", *NO_DATA, "--set", "attn_heads=3"],       # found before the data loads
+     "embed_dim 16 is not divisible by attn_heads 3"),
+])
+def test_bad_data_and_model_settings_are_one_line_errors(args, message, tmp_path, capsys):
+    args = [a.replace("{folder}", str(tmp_path)) for a in args]
+    assert main(["train", *args, "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("dephn: error:") and message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
