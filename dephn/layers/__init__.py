@@ -5,14 +5,14 @@ from .cross import CrossNetwork
 from .embedding import FieldEmbedding
 from .experts import ExpertGroup
 from .fint import FieldInteraction
-from .fm import BiInteraction, FactorizationMachine
+from .fm import BiInteraction
 from .gates import SoftmaxGate, TrainableValueGate
 from .hook import GateHook
 from .linear import LinearPart
 from .mlp import MLP
 
 __all__ = [
-    "BiInteraction", "CIN", "CrossNetwork", "ExpertGroup", "FactorizationMachine", "FieldEmbedding",
+    "BiInteraction", "CIN", "CrossNetwork", "ExpertGroup", "FieldEmbedding",
     "FieldInteraction", "FieldSelfAttention", "GateHook", "LinearPart", "MLP", "SoftSelectionGate",
     "SoftmaxGate", "TrainableValueGate",
 ]

@@ -6,12 +6,8 @@ from torch import nn
 
 
 class FieldSelfAttention(nn.Module):
-    """AutoInt-style multi-head self-attention over the F field vectors (Song et al., CIKM 2019).
-
-    Each layer: x <- x + MHA(x, x, x), the residual keeping every field's own vector
-    (AutoInt adds a projected residual and a ReLU; the identity residual keeps the
-    output in the embedding's space, which SSG mixes with E itself). (B, F, d) -> (B, F, d).
-    """
+    """AutoInt-style self-attention over the F field vectors (Song et al., CIKM 2019), identity
+    residual (docs/decisions.md#soft-selection-gating): x <- x + MHA(x, x, x), (B, F, d) -> (B, F, d)."""
 
     def __init__(self, dim: int, heads: int, layers: int = 1):
         super().__init__()
@@ -28,14 +24,8 @@ class FieldSelfAttention(nn.Module):
 
 
 def _self_attention(attn: nn.MultiheadAttention, x: torch.Tensor) -> torch.Tensor:
-    """`attn(x, x, x)` computed with plain tensor ops from the module's own weights.
-
-    Same function and parameters as nn.MultiheadAttention's forward (tested equal), but
-    with F ~ 40 fields and head sizes of 4-8 the fused scaled-dot-product kernels spend
-    most of a CPU training step on overhead; two small batched products do not. The
-    1/sqrt(d_h) scale is applied to q (B*F*d values) rather than to the scores (B*h*F*F),
-    and the einsums read q, k, v straight from the projection without head-major copies.
-    """
+    """`attn(x, x, x)` from the module's own weights by two einsums (tested equal): with ~40
+    fields and heads of 4-8 the fused CPU kernels spend most of a step on overhead."""
     b, f, d = x.shape
     h = attn.num_heads
     qkv = nn.functional.linear(x, attn.in_proj_weight, attn.in_proj_bias)        # (B, F, 3d)
@@ -49,11 +39,7 @@ def _self_attention(attn: nn.MultiheadAttention, x: torch.Tensor) -> torch.Tenso
 
 
 class SoftSelectionGate(nn.Module):
-    """E_sg = g * E_SA + (1 - g) * E (eq. 1, docs/decisions.md#soft-selection-gating), g in R^d broadcast over fields.
-
-    `g` starts at `init` (0.5: an even mix) and is unconstrained, as the paper's
-    heat map (Fig. 3a) reads its raw values.
-    """
+    """E_sg = g * E_SA + (1 - g) * E (eq. 1), g in R^d broadcast over fields, from `init`, unbounded."""
 
     def __init__(self, dim: int, init: float = 0.5):
         super().__init__()

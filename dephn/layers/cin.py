@@ -10,15 +10,9 @@ from .mlp import ACTIVATIONS
 
 
 class CIN(nn.Module):
-    """X^k_{h,*} = sum_{i,j} W^{k,h}_{ij} (X^{k-1}_{i,*} * X^0_{j,*})  (xDeepFM eq. 6).
-
-    Each layer is a 1x1 convolution over the H_{k-1} * m outer products along the
-    embedding axis. With `split_half`, every layer but the last sends half its feature
-    maps to the output and half to the next layer (the official implementation's
-    default). The output is the sum-pooling over d of every output feature map,
-    concatenated: (B, F, d) -> (B, out_dim). `activation` defaults to the identity,
-    as in eq. 6.
-    """
+    """X^k_{h,*} = sum_{i,j} W^{k,h}_{ij} (X^{k-1}_{i,*} * X^0_{j,*})  (xDeepFM eq. 6), a 1x1
+    convolution over the H_{k-1} * m outer products. `split_half`: every layer but the last sends
+    half its maps to the output; output = sum over d of the output maps, (B, F, d) -> (B, out_dim)."""
 
     def __init__(self, n_fields: int, dim: int, layer_sizes: Sequence[int], split_half: bool = True,
                  activation: str = "identity"):

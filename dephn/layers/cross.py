@@ -10,8 +10,7 @@ class CrossNetwork(nn.Module):
 
     v1: x_{l+1} = x_0 (x_l^T w_l) + b_l + x_l      (w_l, b_l in R^n)
     v2: x_{l+1} = x_0 * (W_l x_l + b_l) + x_l      (W_l in R^{n x n})
-    v2 with rank r > 0: W_l = U_l V_l^T (U_l, V_l in R^{n x r}), DCN-V2's low-rank form, which
-    costs 2nr instead of n^2 per layer (the full form dominates DEPHN's step time on wide inputs).
+    v2 with rank r > 0: W_l = U_l V_l^T (U_l, V_l in R^{n x r}), DCN-V2's low-rank form.
     """
 
     def __init__(self, in_dim: int, layers: int, version: str = "v2", rank: int = 0):

@@ -1,9 +1,5 @@
-"""Field embedding: the shared matrix E in R^{B x F x d} (docs/decisions.md#inputs-and-embedding).
-
-Every sparse field's vocabulary lives in ONE fused `nn.Embedding` table; a registered
-buffer of per-field row offsets turns per-field ids into table rows. One table with
-sparse gradients is the fast path on CPU (TOOLCHAIN "Speed on 2 cores": a fused dense
-table under plain Adam is the trap; `sparse=True` + SparseAdam is ~10x faster).
+"""Field embedding: the shared matrix E in R^{B x F x d} (docs/decisions.md#inputs-and-embedding),
+every sparse field in ONE fused table (sparse gradients: the fast path on CPU) with row offsets.
 """
 from __future__ import annotations
 
@@ -14,13 +10,9 @@ from torch import nn
 
 from ..config import DENSE_INITS
 
-# Small normal init: keeps the initial field vectors (and the products formed by the
-# interaction layers: FM, FINT, CIN) near zero, so early training is dominated by the
-# MLPs' well-scaled weights. The same value is used by the linear part's tests.
+# sparse rows (and "small" dense vectors) start at N(0, 1e-2^2); "unit" dense vectors at N(0, 1/d)
+# (docs/decisions.md#dense-field-vectors)
 EMBED_INIT_STD = 1e-2
-# How a dense field's vector v_j starts (`DENSE_INITS`, docs/decisions.md#dense-field-vectors):
-# "small", N(0, 1e-2^2) like a sparse row; "unit", N(0, 1/d), so that E|v_j|^2 = 1 and
-# e_j = x_j v_j enters the network at the scale of the value itself, as when a model reads the raw value.
 
 
 def field_offsets(vocab_sizes: Sequence[int]) -> torch.Tensor:
@@ -30,15 +22,9 @@ def field_offsets(vocab_sizes: Sequence[int]) -> torch.Tensor:
 
 
 class FieldEmbedding(nn.Module):
-    """E = [sparse field vectors ; dense field vectors], (B, F=S+D, d).
-
-    Sparse field s with id i (0 = out-of-vocabulary / missing, its own row) reads row
-    offsets[s] + i of the fused table. Dense field j is a learned vector v_j times the
-    (already transformed) value x_j: e_j = x_j * v_j (docs/decisions.md#inputs-and-embedding, dense_mode "vector");
-    `dense_init` says how the v_j start (`DENSE_INITS`).
-    Ids are trusted to lie in [0, vocab_sizes[s]) — the encoder's contract; an id past
-    its field's vocabulary would silently read the next field's rows.
-    """
+    """E = [sparse field vectors ; dense field vectors], (B, F=S+D, d). Sparse field s with id i
+    (0 = out-of-vocabulary) reads row offsets[s] + i (ids trusted to lie in [0, vocab_sizes[s]));
+    dense field j is e_j = x_j * v_j, v_j a learned vector started as `dense_init` says."""
 
     def __init__(self, vocab_sizes: Sequence[int], n_dense: int, dim: int, sparse: bool = True,
                  dense_init: str = "unit"):

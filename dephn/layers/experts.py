@@ -11,16 +11,10 @@ from .mlp import ACTIVATIONS
 
 
 class ExpertGroup(nn.Module):
-    """K independent experts, each `MLP(in_dim, hidden)`, computed together: (B, in) -> (B, K, h),
-    every expert reading the same input; or (B, K, in) -> (B, K, h), expert k reading x[:, k].
-
-    The same function (and parameter count) as K separate MLPs, but as one wide Linear for
-    the first layer (every expert reads the same input) and one batched matmul per later
-    layer, instead of K small matmuls per layer: on CPU this roughly halves the experts'
-    step time at MMoE sizes. Layer order per width: Linear -> [BatchNorm] -> activation ->
-    [Dropout], as in `MLP`; batch norm normalises each expert's units separately.
-    Initialisation matches `nn.Linear` (uniform in +-1/sqrt(fan_in)).
-    """
+    """K independent experts, each `MLP(in_dim, hidden)`: (B, in) -> (B, K, h), every expert reading
+    the same input, or (B, K, in) -> (B, K, h), expert k reading x[:, k]. Computed as one wide
+    Linear, then one batched matmul per layer (about half the CPU time of K MLPs); init as
+    `nn.Linear`, batch norm per expert's units."""
 
     def __init__(self, n_experts: int, in_dim: int, hidden: Sequence[int], dropout: float = 0.0,
                  batch_norm: bool = False, activation: str = "relu"):

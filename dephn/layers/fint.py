@@ -8,21 +8,11 @@ from torch import nn
 
 
 class FieldInteraction(nn.Module):
-    """V_l = V_{l-1} * (W_l V_0) + u_l * V_{l-1},  W_l in R^{F x F}, u_l in R^F.
+    """V_l = V_{l-1} * (W_l V_0) + u_l * V_{l-1},  W_l in R^{F x F}, u_l in R^F (from 1).
 
-    W_l V_0 mixes the fields (each output field is a learned combination of all input
-    fields); the Hadamard product with V_{l-1} raises the interaction order by one per
-    layer; u_l is a per-field residual scale, initialised to 1 so that a fresh layer
-    passes V_{l-1} through.
-
-    copies=None: one stack of layers, (B, F, d) -> (B, F, d); W (L, F, F), u (L, F).
-    copies=C: C independent stacks over the same V_0 (e.g. one private copy per task),
-    (B, F, d) -> (B, C, F, d); W (C, L, F, F), u (C, L, F). The C copies are computed
-    together, the same function as C separate layers.
-
-    Computed field-major, V_0 as one (F, B*d) matrix: every layer's mix of every copy is
-    then a single plain matmul (C*L*F, F) @ (F, B*d) instead of B small ones, and the
-    element-wise steps run over contiguous rows. The output is a view in that layout.
+    copies=None: (B, F, d) -> (B, F, d); W (L, F, F), u (L, F).
+    copies=C: C independent stacks over the same V_0, (B, F, d) -> (B, C, F, d); W (C, L, F, F).
+    Computed field-major, V_0 as one (F, B*d) matrix: all mixes in one matmul (C*L*F, F) @ (F, B*d).
     """
 
     def __init__(self, n_fields: int, layers: int, copies: int | None = None):

@@ -10,13 +10,8 @@ from ..config import GATE_NORMS, TVG_NORMS
 
 
 class SoftmaxGate(nn.Module):
-    """g(x) = softmax(W x), one weight per expert and sample (MMoE, Ma et al., KDD 2018).
-
-    (B, in_dim) -> (B, n_out), rows sum to 1. No bias, as in the MMoE paper's gate.
-    norm="batch": softmax(BN(W x)), the logits batch-normalised per expert before the softmax
-    (with BN's learned scale and shift), as torch-rechub's MMoE gate does
-    (docs/decisions.md#gate-batch-norm).
-    """
+    """g(x) = softmax(W x) (MMoE; no bias), (B, in_dim) -> (B, n_out); norm="batch":
+    softmax(BN(W x)) (docs/decisions.md#gate-batch-norm)."""
 
     def __init__(self, in_dim: int, n_out: int, norm: str = "none"):
         super().__init__()
@@ -32,18 +27,10 @@ class SoftmaxGate(nn.Module):
         return torch.softmax(logits, dim=-1)                    # (B, n_out)
 
 
-
 class TrainableValueGate(nn.Module):
-    """TVG (DEPHN, docs/decisions.md#tvg-and-mg-gates): one global trainable value per (task, entry).
-
-    `norm` says how the trainable values `raw` (T, n_out) become gate values:
-      "none"    the values themselves (the paper's "trainable fixed parameters ... as the gating
-                value"; the only form in which eq. 7's min(1, |G^t - G^j|) can reach 1),
-      "softmax" a softmax over the entries of each task (rows sum to 1),
-      "sigmoid" an element-wise sigmoid (each in (0, 1)).
-    Every form starts at the same gate values, 1/n_out for every entry, so the three differ
-    only in how training moves them. forward() -> (T, n_out).
-    """
+    """TVG (docs/decisions.md#tvg-and-mg-gates): one global trainable value per (task, entry),
+    `raw` (T, n_out), as gate values itself (norm "none"), by a softmax per task or a sigmoid;
+    every form starts at 1/n_out per entry. forward() -> (T, n_out)."""
 
     def __init__(self, n_tasks: int, n_out: int, norm: str = "none"):
         super().__init__()

@@ -1,8 +1,4 @@
-"""The "wide" (first-order) part of Wide&Deep, NFM and xDeepFM.
-
-y_lin = b + sum_s w[s, id_s] + sum_j u_j x_j: a 1-dim fused embedding with the same
-per-field offsets as `FieldEmbedding`, dense weights, and a bias.
-"""
+"""The "wide" (first-order) part of Wide&Deep, NFM and xDeepFM: y_lin = b + sum_s w[s, id_s] + sum_j u_j x_j."""
 from __future__ import annotations
 
 from typing import Sequence

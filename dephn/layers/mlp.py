@@ -17,12 +17,8 @@ ACTIVATIONS = {
 
 
 class MLP(nn.Module):
-    """Linear -> [BatchNorm] -> activation -> [Dropout] per hidden width, then an
-    optional final Linear (no activation) to `out_dim`.
-
-    `.out_dim` is the width of what forward returns (in_dim when there is no layer at all,
-    so `MLP(n, ())` is the identity — a "linear tower" is `MLP(n, (), out_dim=1)`).
-    """
+    """Linear -> [BatchNorm] -> activation -> [Dropout] per hidden width, then an optional final
+    Linear to `out_dim`; `MLP(n, ())` is the identity, `MLP(n, (), out_dim=1)` a linear tower."""
 
     def __init__(self, in_dim: int, hidden: Sequence[int], out_dim: int | None = None,
                  dropout: float = 0.0, batch_norm: bool = False, activation: str = "relu"):

@@ -1,4 +1,4 @@
-"""Pieces every baseline shares: the input embedding, experts and task towers."""
+"""Pieces every model shares, built from one ModelConfig: embedding, MLPs, experts, gates, towers."""
 from __future__ import annotations
 
 from torch import nn
@@ -9,13 +9,13 @@ from ..layers import MLP, ExpertGroup, FieldEmbedding, SoftmaxGate
 
 
 def make_embedding(spec: FeatureSpec, cfg: ModelConfig) -> FieldEmbedding:
-    """The model's own field embedding E (B, F, d); never shared between models."""
+    """The model's own field embedding E (B, F, d)."""
     return FieldEmbedding(spec.vocab_sizes, spec.n_dense, cfg.embed_dim, sparse=cfg.sparse_grad,
                           dense_init=cfg.dense_init)
 
 
 def make_mlp(in_dim: int, hidden, cfg: ModelConfig, out_dim: int | None = None) -> MLP:
-    """An MLP with the config's shared dropout / batch-norm settings."""
+    """An MLP with the config's dropout and batch norm."""
     return MLP(in_dim, hidden, out_dim, dropout=cfg.dropout, batch_norm=cfg.batch_norm)
 
 
@@ -25,7 +25,7 @@ def make_experts(n: int, in_dim: int, cfg: ModelConfig) -> ExpertGroup:
 
 
 def make_gate(in_dim: int, n_out: int, cfg: ModelConfig) -> SoftmaxGate:
-    """A per-sample gate softmax([BN](W x)) over n_out entries, with the config's `gate_norm`."""
+    """A per-sample gate softmax([BN](W x)) over n_out entries (`gate_norm`)."""
     return SoftmaxGate(in_dim, n_out, norm=cfg.gate_norm)
 
 

@@ -12,20 +12,11 @@
   output          "sigmoid_of_sum":  y_t = sigmoid(s^pub_t + s^pri_t)             (see below)
                   "sum_of_sigmoids": y_t = clip(sigmoid(s^pub_t) + sigmoid(s^pri_t)) (eq. 6 literally)
 
-With the linear public tower, W^t_kp . (G^t_kp f_p(e_k)) = G^t_kp (W^t_kp . f_p(e_k)): the
-model records that product per (k, p) as "contrib/<task>" (B, K, P); with the bias it sums
-to the public logit. With `public_tower="mlp"` an MLP reads the concatenated gated blocks
-instead and there is no per-(k, p) contribution.
-
-Expert settings other than the paper's "D_pub,C&F_pri" move experts between the two paths
-exactly as in MT-PHN: in "D_pub,C&F_pub" the Cross and Field experts join the public experts
-(mapped and gated like the DNN experts, K+2 of them) and the private logit is its bias alone;
-in "D_pri,C&F_pub" the public experts are one Cross and one Field expert and each task's
-private path is one DNN expert.
-
-The gates pass a `GateHook` (entries (K, P)): during training the trainer's virtual-gradient
-policy rescales the gradient reaching every gate value (docs/decisions.md#virtual-gradient, eqs. 7–9) and records the
-coefficients as (T, K, P) for TVG or (B, T, K, P) for MG.
+With the linear public tower, W^t_kp . (G^t_kp f_p(e_k)) = G^t_kp (W^t_kp . f_p(e_k)) is
+recorded per (k, p) as "contrib/<task>" (B, K, P); `public_tower="mlp"` reads the concatenated
+gated blocks instead. Other expert settings move experts between the paths as in MT-PHN.
+The gates pass a `GateHook` (entries (K, P)), where the virtual gradient attaches
+(docs/decisions.md#virtual-gradient, eqs. 7–9).
 """
 from __future__ import annotations
 
@@ -49,8 +40,7 @@ def raw(x: torch.Tensor) -> torch.Tensor:
     return x
 
 
-# Explicit element-wise mappings f_p (eq. 4): "raw" (RM) and the trigonometric "sin", "cos"
-# (TM) are the paper's; the others extend the Taylor-/Fourier-style basis for ablations.
+# Explicit element-wise mappings f_p (eq. 4): "raw" (RM), "sin", "cos" (TM); the others for ablations.
 MAPPINGS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "raw": raw,
     "sin": torch.sin,
@@ -59,12 +49,9 @@ MAPPINGS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "tanh": torch.tanh,
 }
 
-# Bounds of the literal sum-of-sigmoids output (eq. 6), which can leave (0, 1). As with a
-# clipped probability in a Keras-style loss, a clipped sample passes no gradient.
+# The literal sum-of-sigmoids output (eq. 6) is clipped to [PROB_EPS, 1 - PROB_EPS]; both
+# biases start at logit(1/4), so it starts near 1/2, not on the clip (docs/decisions.md#output-and-loss).
 PROB_EPS = 1e-6
-# In that mode both logits' biases start at logit(1/4): the initial prediction is then about
-# 1/4 + 1/4 = 1/2. From the usual ~0 biases it would be ~1/2 + 1/2 = 1, on the clip, where
-# whole batches can start (and stay) without gradient.
 SUM_OF_SIGMOIDS_BIAS = math.log(0.25 / 0.75)
 
 

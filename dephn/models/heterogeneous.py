@@ -1,30 +1,14 @@
-"""Parallel heterogeneous layers (PHN, DEPHN paper §III-A; docs/decisions.md#mt-phn-expert-settings), shared by MT-PHN and DEPHN.
+"""Parallel heterogeneous layers (PHN, paper §III-A), shared by MT-PHN and DEPHN
+(docs/decisions.md#mt-phn-expert-settings: the expert settings of Table I).
 
   E (B, F, d) --shared MSA--> E_SA
   one SSG per structure:  E_sg^s = G_sg^s * E_SA + (1 - G_sg^s) * E        (eq. 1)
-  HIL experts:  DNN   = MLP(flatten(E_sg^dnn))        (all DNN experts computed as one ExpertGroup)
+  HIL experts:  DNN   = MLP(flatten(E_sg^dnn))        (all DNN experts of a path: one ExpertGroup)
                 Cross = Linear(CrossNetwork(flatten(E_sg^cross)))      (DCN v1 / v2)
                 Field = MLP(flatten(FINT(E_sg^field)))                 (FINT)
-  every expert returns (B, h), h = cfg.expert_hidden[-1], so that gates can mix them.
-
-Which experts are public (shared by all tasks, gated) and which are private (one copy per
-task, feeding only that task, ungated) follows the expert setting of paper Table I:
-
-  "D_pub,C&F_pri"  public: K DNN experts            private per task: Cross, Field  (paper's pick)
-  "D_pub,C&F_pub"  public: K DNN, 1 Cross, 1 Field  private: none
-  "D_pri,C&F_pub"  public: 1 Cross, 1 Field         private per task: 1 DNN
-  "D_pub"          public: K DNN experts            private: none  (ablation: no private experts)
-
-With `cfg.ssg = False` (an ablation) there is no self-attention and no SSG: every structure
-reads E itself.
-
-K = cfg.n_experts. A structure counts one expert per copy: the paper gives no count for the
-Cross and Field experts, and one keeps the cost of a private structure at one network per task.
-DNN experts come first in each list. All DNN experts of one path read the same input, so they
-are computed together as one `ExpertGroup` (the same function as separate MLPs, and what
-MMoE uses, so the two models' shared experts cost the same). Likewise every task's private
-copy of a Cross or Field expert reads the same SSG output, so one module per kind holds all
-the copies (`copies=T`) and computes them together where that is faster (FINT).
+  every expert returns (B, h), h = cfg.expert_hidden[-1]; public experts are shared and gated,
+  private ones have one copy per task (one module per kind holds every task's copy, `copies=T`).
+With `cfg.ssg = False` (an ablation) every structure reads E itself.
 """
 from __future__ import annotations
 
@@ -42,8 +26,7 @@ STRUCTURES = ("dnn", "cross", "field")
 
 
 def expert_layout(setting: str, n_dnn: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(public expert kinds, private expert kinds of each task) for a Table I expert setting;
-    DNN experts first."""
+    """(public expert kinds, private expert kinds of each task) for a Table I expert setting."""
     layouts = {
         "D_pub,C&F_pri": (("dnn",) * n_dnn, ("cross", "field")),
         "D_pub,C&F_pub": (("dnn",) * n_dnn + ("cross", "field"), ()),
@@ -56,11 +39,8 @@ def expert_layout(setting: str, n_dnn: int) -> tuple[tuple[str, ...], tuple[str,
 
 
 class SoftSelection(nn.Module):
-    """One field self-attention shared by all structures, one SSG vector per structure (eq. 1).
-
-    forward(E (B, F, d)) -> {structure: E_sg (B, F, d)}. The G_sg vectors (what paper
-    Fig. 3a shows) are `vectors()`.
-    """
+    """One self-attention shared by all structures, one SSG vector per structure (eq. 1):
+    E (B, F, d) -> {structure: E_sg (B, F, d)}; `vectors()` are the G_sg (paper Fig. 3a)."""
 
     def __init__(self, dim: int, heads: int, layers: int, structures=STRUCTURES):
         super().__init__()
@@ -76,14 +56,9 @@ class SoftSelection(nn.Module):
 
 
 class CrossExpert(nn.Module):
-    """Explicit bit-wise crossing (DCN v1 / v2) over the flattened fields, then a linear
-    projection to the common expert width: (B, F, d) -> (B, h).
-
-    The projection is linear (no activation): DCN itself reads its cross output with a
-    linear layer, and the expert's output is read linearly again by a gate and a tower.
-    copies=C: C independent Cross experts over the same input, (B, F, d) -> (B, C, h). They
-    stay separate networks: at these widths C plain matmuls beat one batched matmul on CPU.
-    """
+    """CrossNetwork over the flattened fields, then a linear projection: (B, F, d) -> (B, h).
+    copies=C: C independent experts over the same input, (B, F, d) -> (B, C, h) (C plain
+    matmuls: at these widths faster on CPU than one batched matmul)."""
 
     def __init__(self, n_fields: int, dim: int, cfg: ModelConfig, copies: int | None = None):
         super().__init__()
@@ -100,12 +75,8 @@ class CrossExpert(nn.Module):
 
 
 class FieldExpert(nn.Module):
-    """Vector-wise field interactions (FINT) followed by an MLP, as in FINT: (B, F, d) -> (B, h).
-
-    copies=C: C independent Field experts over the same input (one private copy per task),
-    computed together, (B, F, d) -> (B, C, h): one batched FINT (`FieldInteraction(copies=C)`)
-    and one `ExpertGroup` whose expert c reads copy c's interactions.
-    """
+    """FINT field interactions, then an MLP: (B, F, d) -> (B, h). copies=C: C independent
+    experts computed together (batched FINT, one ExpertGroup), (B, F, d) -> (B, C, h)."""
 
     def __init__(self, n_fields: int, dim: int, cfg: ModelConfig, copies: int | None = None):
         super().__init__()
@@ -132,20 +103,13 @@ class HeterogeneousOutput:
 
 
 class ParallelHeterogeneousLayers(nn.Module):
-    """SSG + HIL: the embedding matrix in, public and private expert outputs out.
-
-    Each expert reads the SSG output of its own structure; public experts are computed once,
-    private ones once per task. Modules: `public_dnn` (ExpertGroup of the public DNN experts or
-    None), `public_other` (Cross / Field, in `public_kinds` order), `private_dnn` (ExpertGroup
-    with one DNN expert per task, expert t = task t's, or None), `private_other` (one module
-    per private Cross / Field kind, holding every task's copy: copy t = task t's).
-    """
+    """SSG + HIL: E (B, F, d) in, public and private expert outputs out; each expert reads
+    the SSG output of its own structure. `private_dnn` holds one DNN expert per task (expert
+    t = task t's), `private_other` one module per Cross / Field kind with every task's copy."""
 
     def __init__(self, n_fields: int, n_tasks: int, cfg: ModelConfig):
         super().__init__()
         self.public_kinds, self.private_kinds = expert_layout(cfg.expert_setting, cfg.n_experts)
-        if self.private_kinds.count("dnn") > 1:
-            raise ValueError("at most one private DNN expert per task")
         self.n_tasks, self.out_dim = n_tasks, cfg.expert_hidden[-1]
         self.ssg = SoftSelection(cfg.embed_dim, cfg.attn_heads, cfg.attn_layers) if cfg.ssg else None
         n_in = n_fields * cfg.embed_dim
@@ -180,11 +144,8 @@ class ParallelHeterogeneousLayers(nn.Module):
 
 
 class TaskLinear(nn.Module):
-    """One linear read-out per task, all tasks at once: (B, T, n) -> (B, T).
-
-    s_t = w_t . x_t (+ b_t). With n = 0 (no input, e.g. no private expert) it returns the
-    bias alone, or zeros without bias. Initialised like `nn.Linear` (uniform +-1/sqrt(n)).
-    """
+    """s_t = w_t . x_t (+ b_t), all tasks at once: (B, T, n) -> (B, T); n = 0 gives the bias
+    alone. Initialised like `nn.Linear` (uniform +-1/sqrt(n))."""
 
     def __init__(self, n_tasks: int, in_dim: int, bias: bool = True):
         super().__init__()

@@ -12,12 +12,9 @@ from .output import ModelOutput
 
 
 class MMoE(nn.Module):
-    """K shared DNN experts; task t mixes them with its own gate softmax(W_t x) (B, K),
-    then its tower. The gates pass a `GateHook`, where the trainer's virtual-gradient policy
-    rescales their gradients (docs/decisions.md#virtual-gradient, "virtual gradient on MMoE", paper Fig. 5).
-
-    Intermediates: "gates/<task>" (B, K), "experts" (B, K, h).
-    """
+    """K shared experts; task t mixes them with its gate softmax(W_t x) (B, K), then its tower.
+    The gates pass a `GateHook` (docs/decisions.md#virtual-gradient). Intermediates: "gates/<task>"
+    (B, K), "experts" (B, K, h)."""
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
         super().__init__()
@@ -33,7 +30,7 @@ class MMoE(nn.Module):
         x = self.embedding(sparse, dense).flatten(1)                        # (B, F*d)
         experts = self.experts(x)                                           # (B, K, h)
         gates = torch.stack([g(x) for g in self.gates], 1)                  # (B, T, K)
-        mixed = torch.bmm(self.gate_hook(gates), experts)                              # (B, T, h)
+        mixed = torch.bmm(self.gate_hook(gates), experts)                   # (B, T, h)
         logits = {t: tower(mixed[:, i]).squeeze(-1)                         # (B,) each
                   for i, (t, tower) in enumerate(zip(self.tasks, self.towers))}
         inter = {f"gates/{t}": gates[:, i] for i, t in enumerate(self.tasks)}

@@ -1,19 +1,14 @@
 """MT-PHN: multi-task parallel heterogeneous network (DEPHN paper §III-A, Table I; docs/decisions.md#mt-phn-expert-settings).
 
-MMoE (Ma et al., KDD 2018) whose experts are heterogeneous: DNN, Cross and Field experts
-behind soft selection gating, public or private per the expert setting (see
-`heterogeneous.py`). For task t, with per-sample gate g_t = softmax(W_t z) over the public
-experts (z = the flattened raw embedding, as MMoE's gate input):
+MMoE over the heterogeneous experts of `heterogeneous.py`; for task t, with the per-sample
+gate g_t = softmax(W_t z) over the public experts (z = the flattened raw embedding):
 
   public_logit_t  = tower_t( sum_k g_tk e_k )          tower_t = MLP(h, tower_hidden) -> 1
   private_logit_t = w_t . [e_pri,t,1 || ... ]          linear, no bias (the tower has one)
   logit_t         = public_logit_t + private_logit_t
 
-so the logit splits exactly into a public and a private part (paper Fig. 3b reads the ratio
-of their absolute values). With `tower_hidden = ()` the two read-outs together are one linear
-head on [gated public mix || private outputs]. Without private experts the private part is 0.
-The gates pass a `GateHook`, where the trainer's virtual-gradient policy (docs/decisions.md#virtual-gradient) rescales
-their gradients ("virtual gradient on MMoE", paper Fig. 5).
+so the logit splits into a public and a private part (paper Fig. 3b). The gates pass a
+`GateHook` (docs/decisions.md#virtual-gradient).
 """
 from __future__ import annotations
 

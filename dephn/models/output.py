@@ -8,19 +8,11 @@ import torch
 
 @dataclass
 class ModelOutput:
-    """Logits keyed by task (no sigmoid inside models) and named intermediates.
-
-    `intermediates` holds, where the model has them (detached is not required;
-    readers call `.detach()`):
-      - "gates/<task>":            gate values, (K,) / (K*P,) global or (B, K[*P]) per sample
-      - "ssg/<structure>":         SSG vector G_sg, (d,)
-      - "public_logit/<task>", "private_logit/<task>":   (B,)
-      - "contrib/<task>":          per expert x mapping contribution to the public logit, (B, K, P)
-      - "experts":                 shared expert outputs, (B, K, h)
-    `aux_loss` is a regulariser to add to the task loss (e.g. SNR's L0 penalty), or None.
-    `probs` is set only by models whose output is not sigmoid(logit) (DEPHN's literal
-    sum-of-sigmoids mode); the trainer then uses it instead of sigmoid(logits).
-    """
+    """Logits keyed by task (no sigmoid inside models) and named intermediates (not detached):
+    "gates/<task>" (K[, P]) global or (B, K[, P]) per sample, "ssg/<structure>" (d,),
+    "public_logit/<task>" and "private_logit/<task>" (B,), "contrib/<task>" (B, K, P), "experts"
+    (B, K, h). `aux_loss`: a regulariser added to the task loss (SNR's L0), or None. `probs`: set
+    only where the output is not sigmoid(logit) (DEPHN's sum of sigmoids); the trainer uses it."""
 
     logits: dict[str, torch.Tensor]                                  # task -> (B,)
     intermediates: dict[str, torch.Tensor] = field(default_factory=dict)

@@ -12,13 +12,9 @@ from .output import ModelOutput
 
 
 class CGC(nn.Module):
-    """One customized gate control level.
-
-    Task t's gate mixes its `n_specific` own experts and the `n_shared` shared experts
-    (M = n_specific + n_shared entries, the same M for every task, so the task gates
-    stack to (B, T, M)). Below the last level a shared gate also mixes all experts
-    (T * n_specific + n_shared) into the input of the next level's shared experts.
-    """
+    """One customized gate control level: task t's gate mixes its S own and the K shared
+    experts (B, T, S+K); below the last level a shared gate mixes all T*S+K experts into the
+    input of the next level's shared experts."""
 
     def __init__(self, n_tasks: int, in_dim: int, cfg: ModelConfig, last: bool, hook_name: str):
         super().__init__()
@@ -31,9 +27,8 @@ class CGC(nn.Module):
         self.out_dim = self.shared.out_dim
 
     def forward(self, task_in: list[torch.Tensor], shared_in: torch.Tensor):
-        """task_in: T inputs (B, in); shared_in (B, in). Returns (task outputs: T x (B, h),
-        shared output (B, h) or None at the last level, task gates (B, T, S+K) as computed,
-        shared experts (B, K, h))."""
+        """task_in: T x (B, in), shared_in (B, in) -> (task outputs T x (B, h), shared output
+        (B, h) or None at the last level, task gates (B, T, S+K), shared experts (B, K, h))."""
         shared = self.shared(shared_in)                                           # (B, K, h)
         specific = [group(x) for group, x in zip(self.specific, task_in)]         # (B, S, h) per task
         gates = torch.stack([g(x) for g, x in zip(self.task_gates, task_in)], 1)  # (B, T, S+K)
@@ -49,17 +44,10 @@ class CGC(nn.Module):
 
 
 class PLE(nn.Module):
-    """`cfg.ple_levels` stacked CGC levels, then one tower per task.
-
-    Level 1 reads the flattened embedding everywhere; level l+1's task-t experts read
-    task t's output of level l, its shared experts read level l's shared-gate output.
-    Every level's task gates pass a `GateHook` (named "gates" at the last level,
-    "gates@level<l>" (1-based) below it), where the trainer's virtual-gradient policy
-    (docs/decisions.md#virtual-gradient) attaches.
-
-    Intermediates: "gates/<task>" (B, S+K) of the last level (task t's own experts
-    first, then the shared ones), "experts" (B, K, h) the last level's shared experts.
-    """
+    """`cfg.ple_levels` stacked CGC levels, then one tower per task. Level l+1's task-t experts
+    read task t's output of level l, its shared experts level l's shared-gate output. Gate
+    hooks: "gates" (last level), "gates@level<l>" below (docs/decisions.md#virtual-gradient).
+    Intermediates: "gates/<task>" (B, S+K) and "experts" (B, K, h) of the last level."""
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
         super().__init__()

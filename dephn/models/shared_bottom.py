@@ -11,11 +11,7 @@ from .output import ModelOutput
 
 
 class SharedBottom(nn.Module):
-    """Embedding -> bottom MLP(expert_hidden) -> task towers.
-
-    The bottom has the width of one expert (`cfg.expert_hidden`), so it is MMoE with a
-    single expert and no gates — the comparison the MMoE paper makes.
-    """
+    """Embedding -> bottom MLP(expert_hidden) -> task towers: MMoE with one expert, no gates."""
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
         super().__init__()

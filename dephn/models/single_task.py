@@ -1,10 +1,5 @@
-"""Single-task baselines (docs/decisions.md#baselines-and-shared-hyper-parameters): one independent model per task.
-
-In a multi-task comparison "single task" means one model trained per task with no
-shared parameter. Each registered class is therefore a `PerTask` container holding
-one independent network (own embedding included) per task of `spec.tasks`, so it
-trains with the same loop as the multi-task models and returns {task: logit}.
-The per-task networks map (sparse, dense) -> (B,) logit.
+"""Single-task baselines (docs/decisions.md#baselines-and-shared-hyper-parameters): each registered
+class is a `PerTask` container of one independent network (sparse, dense) -> (B,) logit per task.
 """
 from __future__ import annotations
 
@@ -21,11 +16,8 @@ from .output import ModelOutput
 
 
 class DNNNet(nn.Module):
-    """Embedding -> [a field-wise layer (B, F, d) -> (B, F, d)] -> flatten -> MLP(dnn_hidden) -> logit.
-
-    `fields` builds the optional field-wise layer (FINT's interaction layers), after the
-    embedding so that parameters are created (and seeded) in the order they are used.
-    """
+    """Embedding -> [field-wise layer (B, F, d) -> (B, F, d)] -> flatten -> MLP(dnn_hidden) -> logit.
+    `fields` builds the field-wise layer after the embedding (parameters seeded in order of use)."""
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig, fields: Callable[[], nn.Module] | None = None):
         super().__init__()
@@ -51,15 +43,13 @@ class WideDeepNet(nn.Module):
 
 
 class DCNNet(nn.Module):
-    """Deep & Cross (Wang et al., ADKDD 2017; v2: WWW 2021), parallel form:
-    [CrossNetwork(x0) ; MLP(x0)] -> linear logit, x0 the flattened embedding."""
+    """Deep & Cross (Wang et al., 2017 / 2021), parallel: [CrossNetwork(x0) ; MLP(x0)] -> linear."""
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
         super().__init__()
         n = spec.n_fields * cfg.embed_dim
         self.embedding = make_embedding(spec, cfg)
-        self.cross = CrossNetwork(n, cfg.cross_layers, cfg.cross_version,
-                                   cfg.cross_rank)
+        self.cross = CrossNetwork(n, cfg.cross_layers, cfg.cross_version, cfg.cross_rank)
         self.deep = make_mlp(n, cfg.dnn_hidden, cfg)
         self.head = nn.Linear(n + self.deep.out_dim, 1)
 
@@ -70,7 +60,7 @@ class DCNNet(nn.Module):
 
 
 class FINTNet(DNNNet):
-    """FINT (Zhao et al. 2021): field-aware interaction layers, then an MLP over the flattened V_L."""
+    """FINT (Zhao et al. 2021): field-aware interaction layers, then an MLP over flattened V_L."""
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
         super().__init__(spec, cfg, fields=lambda: FieldInteraction(spec.n_fields, cfg.fint_layers))

@@ -1,13 +1,9 @@
 """SNR-Trans: sub-network routing (Ma et al., AAAI 2019).
 
-Sub-networks in two layers: the lower layer is K shared experts u_k; the upper layer
-is one sub-network per task (its tower). They are connected by transformation
-matrices gated by binary-like coding variables z (Ma et al. eq. for SNR-Trans):
+K shared lower sub-networks u_k, one upper sub-network (tower) per task, connected by
+transformations gated by coding variables z (hard concrete, Louizos et al., ICLR 2018):
 
     v_t = sum_k z_tk W_tk u_k,      W_tk in R^{h x h},  logit_t = tower_t(v_t)
-
-z follows the hard-concrete distribution (Louizos et al., ICLR 2018) so that an L0
-penalty on the number of open connections is differentiable.
 """
 from __future__ import annotations
 
@@ -25,13 +21,9 @@ STRETCH = (-0.1, 1.1)  # (gamma, zeta): the stretch interval of the hard concret
 
 
 class HardConcrete(nn.Module):
-    """Coding variables z in [0, 1] of a given shape, one learnable log_alpha each.
-
-    Training: u ~ U(0, 1), s = sigmoid((log u - log(1 - u) + log_alpha) / beta), one draw
-    per forward (per mini-batch). Eval: the deterministic s = sigmoid(log_alpha).
-    Then z = clamp(s * (zeta - gamma) + gamma, 0, 1). log_alpha starts at 0: every
-    connection starts half open and the L0 penalty prunes from there.
-    """
+    """Coding variables z in [0, 1], one learnable log_alpha each (from 0: half open).
+    Training: u ~ U(0, 1), s = sigmoid((log u - log(1 - u) + log_alpha) / beta), one draw per
+    forward; eval: s = sigmoid(log_alpha). Then z = clamp(s * (zeta - gamma) + gamma, 0, 1)."""
 
     def __init__(self, shape: tuple[int, ...], beta: float):
         super().__init__()
@@ -54,11 +46,8 @@ class HardConcrete(nn.Module):
 
 
 class SNRTrans(nn.Module):
-    """SNR-Trans with K = cfg.n_experts lower sub-networks and one upper per task.
-
-    aux_loss = cfg.snr_l0_weight * E[L0(z)]. Intermediates: "snr/z" (T, K) the coding
-    variables of this forward, "experts" (B, K, h) the lower sub-networks' outputs.
-    """
+    """SNR-Trans, K = cfg.n_experts; aux_loss = cfg.snr_l0_weight * E[L0(z)].
+    Intermediates: "snr/z" (T, K) this forward's coding variables, "experts" (B, K, h)."""
 
     def __init__(self, spec: FeatureSpec, cfg: ModelConfig):
         super().__init__()

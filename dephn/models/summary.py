@@ -10,8 +10,7 @@ from ..config import ModelConfig
 from ..data.schema import FeatureSpec
 from .registry import build_model, is_multi_task, model_names
 
-# The representative spec of docs/models.md: Criteo's 26 categorical fields (a 10,000-row
-# vocabulary each, OOV row included) and 13 numeric fields, with two tasks (Criteo-R/UR).
+# The representative spec of docs/models.md ("Parameter counts").
 CRITEO_LIKE = FeatureSpec(vocab_sizes=(10_000,) * 26, n_dense=13, tasks=("task1", "task2"))
 
 
@@ -20,12 +19,6 @@ def count_parameters(model: nn.Module) -> tuple[int, int]:
     total = sum(p.numel() for p in model.parameters())
     tables = sum(m.weight.numel() for m in model.modules() if isinstance(m, (nn.Embedding, nn.EmbeddingBag)))
     return total, tables
-
-
-def parameter_table(spec: FeatureSpec, cfg: ModelConfig | None = None) -> list[tuple[str, int]]:
-    """(model name, parameter count) for every registered model, in name order."""
-    cfg = cfg or ModelConfig()
-    return [(name, count_parameters(build_model(name, spec, cfg))[0]) for name in model_names()]
 
 
 def markdown_table(spec: FeatureSpec, cfg: ModelConfig | None = None) -> str:

@@ -1,6 +1,6 @@
 import torch
 
-from dephn.layers import BiInteraction, FactorizationMachine
+from dephn.layers import BiInteraction
 
 
 def _explicit_pairs(e):
@@ -17,12 +17,5 @@ def test_bi_interaction_matches_explicit_pairwise_sum():
     out = BiInteraction()(e)
     assert out.shape == (3, 4)
     torch.testing.assert_close(out, _explicit_pairs(e))
-
-
-def test_fm_is_sum_of_inner_products():
-    e = torch.randn(3, 5, 4, dtype=torch.float64)
-    out = FactorizationMachine()(e)
-    assert out.shape == (3,)
-    torch.testing.assert_close(out, _explicit_pairs(e).sum(-1))
     two = torch.tensor([[[1.0, 2.0], [3.0, -1.0]]])
-    assert FactorizationMachine()(two).item() == 1.0  # 1*3 + 2*(-1)
+    assert BiInteraction()(two).sum().item() == 1.0  # 1*3 + 2*(-1)
