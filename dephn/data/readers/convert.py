@@ -109,18 +109,18 @@ class RowCheck:
         return int(self.bad.sum())
 
 
-def _bool_numpy(arr) -> np.ndarray:
+def bool_numpy(arr) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def labels(arr, values: LabelValues, check: RowCheck, column: str) -> np.ndarray:
     """Binary labels (int8, shape (N,)) from strings; a value in neither set is a bad row."""
     text = pc.utf8_trim_whitespace(arr)
-    pos = _bool_numpy(pc.is_in(text, value_set=pa.array(values.positive, pa.string())))
+    pos = bool_numpy(pc.is_in(text, value_set=pa.array(values.positive, pa.string())))
     if values.negative is None:
-        neg = ~pos & _bool_numpy(pc.greater(pc.utf8_length(text), 0))
+        neg = ~pos & bool_numpy(pc.greater(pc.utf8_length(text), 0))
     else:
-        neg = _bool_numpy(pc.is_in(text, value_set=pa.array(values.negative, pa.string())))
+        neg = bool_numpy(pc.is_in(text, value_set=pa.array(values.negative, pa.string())))
     check.flag(~(pos | neg), lambda i: f"label {arr[i].as_py()!r} is not binary: expected {values.describe()}",
                column)
     return pos.astype(np.int8)

@@ -4,14 +4,11 @@ Format (docs/decisions.md#data-formats): no header, one sample per line, 40 tab-
 `label, I1..I13, C1..C26`; labels are 0/1, I* integer counts (a few negative), C* 8-hex-digit
 hashed categories; an empty field is missing.
 
-pyarrow's CSV reader reads every column as a string, then vectorised pyarrow kernels validate and
-convert. Measured on 1M rows (2 cores): 1 MiB blocks read fastest (about 1 s; 16-64 MiB blocks
-1.8-3 s, pandas' C parser in chunks 5.6 s); single-threaded parsing is as fast as threaded and the
-only mode in which pyarrow reports the line of a row with the wrong field count.
-
-A malformed line (wrong field count, empty line, label not 0/1, non-numeric or non-finite dense
-value) is a `DataError` naming the file, the line and the column, or, with `on_bad_lines="skip"`,
-dropped and counted in `skipped_lines` (the first few in `skipped_examples`, see `readers.convert`).
+pyarrow parses every column as a string in 1 MiB blocks, single-threaded (as fast as threaded
+here, and the only mode that reports the line of a row with the wrong field count); vectorised
+kernels validate and convert. A malformed line (wrong field count, empty line, label not 0/1,
+non-numeric or non-finite dense value) is a `DataError` naming file, line and column, or, with
+`on_bad_lines="skip"`, dropped and counted (see `readers.convert`).
 """
 from __future__ import annotations
 
@@ -27,7 +24,7 @@ import pyarrow.csv as pcsv
 from ...errors import DataError, DephnError
 from ..schema import Schema
 from .base import Reader
-from .convert import SkipLog
+from .convert import SkipLog, bool_numpy
 from .delimited import check_on_bad_lines, position_among_all, rechunk
 
 CRITEO_DENSE = tuple(f"I{i}" for i in range(1, 14))
@@ -36,6 +33,7 @@ CRITEO_COLUMNS = ("label",) + CRITEO_DENSE + CRITEO_SPARSE
 CRITEO_SCHEMA = Schema(tasks=("click",), dense=CRITEO_DENSE, sparse=CRITEO_SPARSE)
 
 _EXPECTED_FIELDS = f"{len(CRITEO_COLUMNS)} tab-separated fields (label, I1..I13, C1..C26)"
+_EMPTY_LINE = "empty line; expected " + _EXPECTED_FIELDS
 
 
 class CriteoReader(Reader):
@@ -54,7 +52,6 @@ class CriteoReader(Reader):
 
     @property
     def skipped_examples(self) -> list[str]:
-        """The first lines the last read skipped, in file order, one line each."""
         return self.skips.texts()
 
     def sources(self) -> list[Path]:
@@ -70,29 +67,30 @@ class CriteoReader(Reader):
             raise DataError(f"empty file; expected Criteo lines of {_EXPECTED_FIELDS}", path=self.path)
         self.skipped_lines = 0
         self.skips.clear()
-        state = _LineState()
-        emitted = 0
-        # parsed 1 MiB blocks are gathered into chunks of chunk_rows rows and validated a
-        # chunk at a time: a few dozen kernel calls per chunk instead of per block
-        for raw in rechunk(self._batches(state), chunk_rows):
-            table = self._check(raw, state)
+        invalid: list[tuple[int, str]] = []   # (line, reason) of rows the parser dropped, in line order
+        rows_seen = emitted = 0
+        # 1 MiB blocks are gathered into chunks of chunk_rows rows and validated a chunk at a time
+        for raw in rechunk(self._batches(invalid), chunk_rows):
+            table = self._check(raw, rows_seen, invalid)
+            rows_seen += raw.num_rows
             if table.num_rows:
                 emitted += table.num_rows
                 yield table
-        self._finish_structural(state)
+        if self.on_bad_lines == "error" and invalid:
+            raise DataError(invalid[0][1], path=self.path, line=invalid[0][0])
         if emitted == 0:
             raise DataError(f"no valid rows ({self.skipped_lines} bad lines skipped); "
                             f"expected lines of {_EXPECTED_FIELDS}", path=self.path)
 
-    def _batches(self, state: "_LineState") -> Iterator[pa.RecordBatch]:
-        """Parsed batches of 40 string columns; pyarrow's own failures (e.g. bytes that are not
-        UTF-8) become a `DataError`."""
+    def _batches(self, invalid: list) -> Iterator[pa.RecordBatch]:
+        """Parsed batches of 40 string columns; pyarrow's own failures become a `DataError`."""
         def on_invalid(row) -> str:
             # called in line order (single-threaded parsing), before the batch holding later rows
-            state.invalid_lines.append(row.number)
-            state.invalid_reasons.append(
-                "empty line; expected " + _EXPECTED_FIELDS if row.actual_columns <= 1 and not row.text
-                else f"expected {_EXPECTED_FIELDS}, got {row.actual_columns}")
+            reason = (_EMPTY_LINE if row.actual_columns <= 1 and not row.text
+                      else f"expected {_EXPECTED_FIELDS}, got {row.actual_columns}")
+            invalid.append((row.number, reason))
+            if self.on_bad_lines == "skip":
+                self._note_skip(row.number, reason)
             return "skip"
 
         try:
@@ -106,23 +104,14 @@ class CriteoReader(Reader):
                 convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in CRITEO_COLUMNS},
                                                     strings_can_be_null=True, null_values=[""]),
             )
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                yield batch
+            yield from reader
         except pa.ArrowInvalid as e:
             raise DataError(f"cannot parse as Criteo TSV: {e}", path=self.path) from None
 
-    def _check(self, rows: pa.Table, state: "_LineState") -> pa.Table:
-        """Validate parsed rows (40 string columns); return them in schema terms.
-
-        Bad rows raise a `DataError` (error mode) or are dropped and counted (skip mode).
-        """
+    def _check(self, rows: pa.Table, start: int, invalid: list) -> pa.Table:
+        """Validate parsed rows (40 string columns, the first the `start`-th parsed row); return them
+        in schema terms. Bad rows raise a `DataError` (error mode) or are dropped and counted."""
         n = rows.num_rows
-        start = state.rows_seen
-        state.rows_seen += n
         bad = np.zeros(n, dtype=bool)
         reasons: dict[int, tuple[str | None, str]] = {}   # row -> (column, reason), the first one
 
@@ -132,40 +121,36 @@ class CriteoReader(Reader):
             bad[:] |= mask
 
         label = rows.column("label")
-        label_ok = _np_bool(pc.fill_null(pc.is_in(label, value_set=pa.array(["0", "1"])), False))
+        label_ok = bool_numpy(pc.is_in(label, value_set=pa.array(["0", "1"])))
         if not label_ok.all():
             # pyarrow hands an empty line over as a row of nulls; only rows without a label can be one
             suspects = pa.array(~label_ok)
             empty = np.zeros(n, dtype=bool)
             empty[~label_ok] = np.logical_and.reduce(
-                [_np_bool(pc.is_null(col.filter(suspects))) for col in rows.columns])
-            flag(empty, None, lambda i: "empty line; expected " + _EXPECTED_FIELDS)
+                [bool_numpy(pc.is_null(col.filter(suspects))) for col in rows.columns])
+            flag(empty, None, lambda i: _EMPTY_LINE)
             flag(~label_ok, "label", lambda i: f"label must be 0 or 1, got {label[i].as_py()!r}")
         dense = {}
         for name in CRITEO_DENSE:
             col = rows.column(name)
             dense[name], col_bad = _parse_numbers(col)
             if col_bad is not None:
-                flag(col_bad, name, lambda i, col=col:
-                     f"expected a finite number, got {col[i].as_py()!r}")
+                flag(col_bad, name, lambda i, col=col: f"expected a finite number, got {col[i].as_py()!r}")
 
+        invalid_lines = [line for line, _ in invalid]
         bad_rows = np.flatnonzero(bad)
-        first_bad_line = state.line_of(start + int(bad_rows[0])) if len(bad_rows) else None
-        last_line = state.line_of(start + n - 1) if n else None
-        if self.on_bad_lines == "error":
+        if self.on_bad_lines == "error" and n:
             # report whichever comes first in the file: a dropped line or a bad value
-            limit = first_bad_line if first_bad_line is not None else last_line
-            if limit is not None and state.invalid_lines and state.invalid_lines[0] < limit:
-                raise DataError(state.invalid_reasons[0], path=self.path, line=state.invalid_lines[0])
-            if first_bad_line is not None:
+            first_bad = position_among_all(start + int(bad_rows[0]), invalid_lines, 1) if len(bad_rows) else None
+            limit = first_bad if first_bad is not None else position_among_all(start + n - 1, invalid_lines, 1)
+            if invalid and invalid[0][0] < limit:
+                raise DataError(invalid[0][1], path=self.path, line=invalid[0][0])
+            if first_bad is not None:
                 column, reason = reasons[int(bad_rows[0])]
-                raise DataError(reason, path=self.path, line=first_bad_line, column=column)
-        else:
-            if last_line is not None:
-                self._count_structural(state, last_line)
-            for i in bad_rows:
-                column, reason = reasons[int(i)]
-                self._note_skip(state.line_of(start + int(i)), reason, column)
+                raise DataError(reason, path=self.path, line=first_bad, column=column)
+        for i in bad_rows:
+            column, reason = reasons[int(i)]
+            self._note_skip(position_among_all(start + int(i), invalid_lines, 1), reason, column)
 
         arrays = [pc.cast(pc.equal(label, "1"), pa.int8())]
         arrays += [dense[name] for name in CRITEO_DENSE]
@@ -173,50 +158,14 @@ class CriteoReader(Reader):
         out = pa.Table.from_arrays(arrays, names=("click",) + CRITEO_DENSE + CRITEO_SPARSE)
         return out.filter(pa.array(~bad)) if len(bad_rows) else out
 
-    def _finish_structural(self, state: "_LineState"):
-        """At the end of the file: raise (error mode) or count (skip mode) the remaining dropped lines."""
-        if self.on_bad_lines == "error" and state.invalid_lines:
-            raise DataError(state.invalid_reasons[0], path=self.path, line=state.invalid_lines[0])
-        self._count_structural(state, None)
-
-    def _count_structural(self, state: "_LineState", up_to_line: int | None):
-        """Count the wrong-field-count lines up to `up_to_line` (None: all) as skipped."""
-        while state.structural_counted < len(state.invalid_lines):
-            k = state.structural_counted
-            if up_to_line is not None and state.invalid_lines[k] > up_to_line:
-                break
-            self._note_skip(state.invalid_lines[k], state.invalid_reasons[k])
-            state.structural_counted += 1
-
     def _note_skip(self, line: int, reason: str, column: str | None = None):
         self.skipped_lines += 1
         self.skips.add(line, reason, path=self.path, line=line, column=column)
 
 
-class _LineState:
-    """Maps parsed-row indices back to physical line numbers around rows pyarrow dropped."""
-
-    def __init__(self):
-        self.invalid_lines: list[int] = []    # 1-based lines with a wrong field count, ascending
-        self.invalid_reasons: list[str] = []
-        self.structural_counted = 0
-        self.rows_seen = 0                    # rows pyarrow has handed over so far
-
-    def line_of(self, row: int) -> int:
-        """1-based physical line of the parsed row with 0-based index `row`."""
-        return position_among_all(row, self.invalid_lines, first=1)
-
-
-def _np_bool(arr) -> np.ndarray:
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _parse_numbers(col) -> tuple[pa.Array, np.ndarray | None]:
-    """Strings -> float64 (null stays null) and a mask of unparsable / non-finite entries (None if none).
-
-    The fast path is one cast; only a failing column is bisected, with the same
-    cast, to find exactly the entries it rejects.
-    """
+    """Strings -> float64 (null stays null) and a mask of unparsable / non-finite entries (None if
+    none). The fast path is one cast; only a failing column is bisected to find what it rejects."""
     try:
         values = pc.cast(col, pa.float64())
     except pa.ArrowInvalid:
@@ -228,7 +177,7 @@ def _parse_numbers(col) -> tuple[pa.Array, np.ndarray | None]:
         bad = None
     finite = pc.fill_null(pc.is_finite(values), True)
     if not pc.all(finite).as_py():
-        nonfinite = ~_np_bool(finite)
+        nonfinite = ~bool_numpy(finite)
         bad = nonfinite if bad is None else bad | nonfinite
         values = pc.if_else(pa.array(nonfinite), pa.scalar(None, pa.float64()), values)
     return values, bad
