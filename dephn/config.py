@@ -1,8 +1,5 @@
-"""Hyper-parameters shared by every model (one config, as in the paper's comparisons).
-
-Unknown keys are an error: build configs with `ModelConfig.from_dict`, which
-names the offending key, never by splatting arbitrary dicts.
-"""
+"""Hyper-parameters shared by every model (one config, as in the paper's comparisons); build
+configs with `ModelConfig.from_dict`, which names an unknown key."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,16 +11,14 @@ from dataclasses import dataclass
 from .errors import DephnError
 
 
-# choices read by the layers that use them (one list each)
+# choices of the text fields; the layers that use them read the first three
 DENSE_INITS = ("small", "unit")            # how a dense field's vector starts (layers.embedding)
 GATE_NORMS = ("none", "batch")             # per-sample softmax gates (layers.gates.SoftmaxGate)
 TVG_NORMS = ("none", "softmax", "sigmoid")  # trainable value gates (layers.gates.TrainableValueGate)
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise DephnError(f"{name}={value!r} is not one of {sorted(choices)}")
-
+CHOICES = {"dense_mode": ("vector",), "dense_init": DENSE_INITS, "cross_version": ("v1", "v2"),
+           "expert_setting": ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri", "D_pub"),
+           "gate": ("tvg", "mg"), "gate_norm": GATE_NORMS, "tvg_norm": TVG_NORMS,
+           "public_tower": ("linear", "mlp"), "output": ("sigmoid_of_sum", "sum_of_sigmoids")}
 
 _WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
@@ -98,12 +93,8 @@ def expected(kind) -> str:
 
 
 class StrictConfig:
-    """Dict round trip for config dataclasses; unknown keys are an error naming them.
-
-    Values are converted to each field's type, so the three spellings of a list that a
-    command line or a JSON record gives (`64`, `"64,32"`, `[64, 32]`) all work; a value that
-    does not convert is one error line naming the key and what it expects.
-    """
+    """Dict round trip for config dataclasses: unknown keys, and values that do not convert to
+    their field's type (`coerce`), are one error line naming the key."""
 
     kind = "config"      # word used in the error message ("model", "training")
 
@@ -134,15 +125,13 @@ class ModelConfig(StrictConfig):
     # --- inputs -----------------------------------------------------------
     embed_dim: int = 16                 # d: embedding size of every field
     dense_mode: str = "vector"          # dense field -> "vector" (learned vector x value)
-    dense_init: str = "unit"            # the dense fields' vectors start "unit" (N(0, 1/d): the value enters at
-                                        # its own scale) or "small" (N(0, 1e-2^2), as sparse rows; the default
-                                        # before 2026-11-30) (docs/decisions.md#dense-field-vectors)
+    dense_init: str = "unit"            # dense vectors start N(0, 1/d) | "small" N(0, 1e-2^2)
+                                        # (docs/decisions.md#dense-field-vectors)
     sparse_grad: bool = True            # sparse embedding gradients (SparseAdam): fast on big tables
     # --- shared building blocks ------------------------------------------
     dnn_hidden: tuple[int, ...] = (256, 128)   # MLP widths of DNN-type experts / single-task DNNs
     dropout: float = 0.0                # dropout inside MLPs
-    batch_norm: bool = True             # batch norm inside MLPs (+0.015-0.04 test AUC for MMoE on
-                                        # criteo-ur, ~4% step time: benchmarks/README.md)
+    batch_norm: bool = True             # batch norm inside MLPs (benchmarks/README.md)
     attn_heads: int = 2                 # heads of the field self-attention (SSG)
     attn_layers: int = 1                # stacked self-attention layers (SSG)
     cross_layers: int = 3               # DCN cross layers
@@ -158,18 +147,15 @@ class ModelConfig(StrictConfig):
     ple_levels: int = 2                 # PLE: CGC extraction levels
     snr_beta: float = 0.667             # SNR: hard-concrete temperature
     snr_l0_weight: float = 1e-4         # SNR: weight of the L0 penalty
-    gate_norm: str = "none"             # per-sample softmax gates (MMoE, PLE, MT-PHN, DEPHN's MG): "none",
-                                        # softmax(W x) as in the MMoE paper | "batch", softmax(BN(W x)) as
-                                        # torch-rechub's MMoE (docs/decisions.md#gate-batch-norm)
+    gate_norm: str = "none"             # per-sample gates: softmax(W x) | "batch" softmax(BN(W x))
+                                        # (docs/decisions.md#gate-batch-norm)
     # --- MT-PHN / DEPHN ------------------------------------------------------
-    expert_setting: str = "D_pub,C&F_pri"      # MT-PHN/DEPHN expert setting (paper Table I; "D_pub":
-                                               # the public DNN experts alone, no private expert: an ablation)
+    expert_setting: str = "D_pub,C&F_pri"      # paper Table I; "D_pub": no private expert (ablation)
     ssg: bool = True                    # soft selection gating; False: every structure reads E as it is (ablation)
     mappings: tuple[str, ...] = ("raw", "sin", "cos")  # explicit mappings f_p of public experts
     gate: str = "tvg"                   # "tvg" trainable value gating | "mg" mapping gating
     tvg_norm: str = "none"              # TVG values: "none" (raw trainable values, the paper) | "softmax" | "sigmoid"
-    public_tower: str = "mlp"           # "mlp": tower_hidden, as every baseline's task tower (matched head
-                                        # capacity, the default of comparisons) | "linear" (eq. 4 literally)
+    public_tower: str = "mlp"           # "mlp" (tower_hidden, as the baselines) | "linear" (eq. 4 literally)
     output: str = "sigmoid_of_sum"      # "sigmoid_of_sum" | "sum_of_sigmoids" (eq. 6 literally)
 
     def __post_init__(self):
@@ -181,18 +167,11 @@ class ModelConfig(StrictConfig):
             raise DephnError(f"n_experts must be >= 1, got {self.n_experts}")
         if not 0.0 <= self.dropout < 1.0:
             raise DephnError(f"dropout must be in [0, 1), got {self.dropout}")
-        _check_choice("dense_mode", self.dense_mode, {"vector"})
-        _check_choice("dense_init", self.dense_init, DENSE_INITS)
-        _check_choice("cross_version", self.cross_version, {"v1", "v2"})
+        for name, choices in CHOICES.items():
+            if getattr(self, name) not in choices:
+                raise DephnError(f"{name}={getattr(self, name)!r} is not one of {sorted(choices)}")
         if self.cross_rank < 0:
             raise DephnError(f"cross_rank must be >= 0 (0 = full rank), got {self.cross_rank}")
-        _check_choice("expert_setting", self.expert_setting,
-                      {"D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri", "D_pub"})
-        _check_choice("gate", self.gate, {"tvg", "mg"})
-        _check_choice("gate_norm", self.gate_norm, GATE_NORMS)
-        _check_choice("tvg_norm", self.tvg_norm, TVG_NORMS)
-        _check_choice("public_tower", self.public_tower, {"linear", "mlp"})
-        _check_choice("output", self.output, {"sigmoid_of_sum", "sum_of_sigmoids"})
         if not self.expert_hidden:
             raise DephnError("expert_hidden needs at least one width")
         for name in ("dnn_hidden", "cin_layers", "expert_hidden", "tower_hidden"):
@@ -212,5 +191,3 @@ class ModelConfig(StrictConfig):
                              f"got {self.snr_beta} and {self.snr_l0_weight}")
         if not self.mappings:
             raise DephnError("mappings needs at least one explicit mapping")
-
-

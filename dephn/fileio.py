@@ -1,16 +1,9 @@
 """Files that a reader never sees half of, the one lock mechanism, and JSON for numpy scalars.
 
-Every write goes through one primitive, `_temporary`: the content is written under a temporary
-name beside the target (`.<name>.<random>.tmp`, which no reader globbing `*.json` or the
-target's name picks up) and renamed into place once complete (`atomic_file`, `atomic_write`
-for bytes, `atomic_dir` for a folder). On a failure the temporary is removed and the target is
-untouched. A writer holds a lock on its temporary (`<temporary>.lock`) while it writes, so one
-that was killed (SIGKILL, out of memory, SIGBUS on a full disk) is told apart from one still
-writing: the next write into the same folder removes a temporary whose lock nobody holds.
-
-Locks are `filelock.FileLock`s (flock underneath): the kernel drops a lock when its process
-dies, so a lock never goes stale and no one has to judge whether its owner still lives. A lock
-file stays where it is after release (waiters share its inode); only a held lock means busy.
+Every write goes to a temporary `.<name>.<random>.tmp` beside the target, renamed into place once
+complete (`_temporary`). Its writer holds `<temporary>.lock` meanwhile, so the next write into
+the folder removes a killed writer's temporary. Locks are `filelock.FileLock`s (flock: the
+kernel drops a lock when its process dies, so none goes stale); only a held lock means busy.
 """
 from __future__ import annotations
 
@@ -31,12 +24,6 @@ STALE_TEMP_SECONDS = 24 * 3600
 _TEMP = re.compile(r"^\..+\.(?:[A-Za-z0-9_]{8}\.tmp|tmp-[A-Za-z0-9_]{8})$")   # now; before
 
 
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 # --- locks ---------------------------------------------------------------------------------
 
 def try_lock(path) -> FileLock | None:
@@ -53,19 +40,9 @@ def try_lock(path) -> FileLock | None:
 
 
 def locked(path, timeout: float = -1) -> FileLock:
-    """`with locked(path): ...` waits for the lock at `path` (at most `timeout` seconds when
-    not negative, then `filelock.Timeout`) and holds it for the block."""
+    """`with locked(path): ...` waits for the lock at `path` (at most `timeout` s when not negative)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return FileLock(path, timeout=timeout, thread_local=False)
-
-
-def is_locked(path) -> bool:
-    """Whether someone holds the lock at `path` now."""
-    lock = try_lock(path)
-    if lock is None:
-        return True
-    lock.release()
-    return False
 
 
 # --- atomic writes -------------------------------------------------------------------------
@@ -120,8 +97,7 @@ def _make_file(path: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_file(target):
-    """Yield a temporary path beside `target` to write; once the block ends without an error it
-    is renamed to `target`. On an error the temporary goes and `target` is untouched."""
+    """Yield a temporary path beside `target` to write, renamed to `target` when the block succeeds."""
     target = Path(target)
     with _temporary(target, _make_file) as tmp:
         yield tmp
@@ -140,10 +116,8 @@ def atomic_write(path, data: bytes) -> Path:
 
 @contextlib.contextmanager
 def atomic_dir(target):
-    """Yield a fresh temporary folder beside `target` to fill; once the block ends without an
-    error it becomes `target`. On an error it goes and `target` is untouched. If `target`
-    appeared meanwhile (another process built the same entry), that one is kept and ours
-    discarded: same name, same content."""
+    """Yield a temporary folder beside `target` to fill, renamed to `target` when the block
+    succeeds; a `target` another process built meanwhile (same name, same content) is kept."""
     target = Path(target)
     with _temporary(target, lambda p: os.mkdir(p, 0o777)) as tmp:   # the umask applies
         yield tmp
@@ -155,9 +129,8 @@ def atomic_dir(target):
 
 
 def remove_dead_temps(folder, max_age_s: float = STALE_TEMP_SECONDS) -> list[Path]:
-    """Remove the temporaries in `folder` (files or folders) that no live writer holds: left by
-    a killed writer. One without a lock file (an older version's) goes once `max_age_s` old.
-    Returns what was removed."""
+    """Remove (and return) the temporaries in `folder` no live writer holds; one without a lock
+    file (an older version's) once `max_age_s` old."""
     removed = []
     try:
         entries = [e.name for e in os.scandir(folder) if e.name.startswith(".")]

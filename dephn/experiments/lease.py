@@ -1,9 +1,6 @@
-"""A run's lease in a results store, so that no two workers train it at the same time.
-
-The lease of a run is the lock `leases/<run_id>.lock` under the store (`fileio.try_lock`, a
-`filelock.FileLock`: flock underneath), taken without waiting. The kernel drops it when its
-holder's process dies, however it dies, so a killed worker's run is free at once and no lease
-ever goes stale. The file stays after release; only a held lock means a worker trains the run.
+"""A run's lease in a results store, so that no two workers train it at the same time: the lock
+`leases/<run_id>.lock` (`fileio.try_lock`), taken without waiting, dropped by the kernel when its
+holder dies (docs/architecture.md "Contracts").
 """
 from __future__ import annotations
 
@@ -11,7 +8,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ..fileio import is_locked, try_lock
+from ..fileio import try_lock
 
 LEASE_DIR = "leases"
 
@@ -24,7 +21,3 @@ def try_acquire(store_root, run_id: str) -> FileLock | None:
     """The held lease of `run_id` (give it up with `.release()`), or None while another worker
     holds it."""
     return try_lock(lease_path(store_root, run_id))
-
-
-def is_leased(store_root, run_id: str) -> bool:
-    return is_locked(lease_path(store_root, run_id))

@@ -16,7 +16,7 @@ import torch
 from dephn.data.datasets import load_dataset
 from dephn.errors import DephnError
 from dephn.experiments.claim import run_claimed
-from dephn.experiments.lease import LEASE_DIR, is_leased, lease_path, try_acquire
+from dephn.experiments.lease import LEASE_DIR, lease_path, try_acquire
 from dephn.experiments.parallel import run_parallel
 from dephn.experiments.runs import RunSpec
 from dephn.experiments.store import ResultsStore
@@ -25,6 +25,15 @@ from dephn.experiments.sweep import expand_grid, run_sweep
 SMALL = {"embed_dim": 4, "dnn_hidden": [16], "expert_hidden": [16], "tower_hidden": [8], "n_experts": 2}
 TRAIN = {"epochs": 1, "batch_size": 256, "quiet": True, "device": "cpu"}
 LONG = {"epochs": 4, "patience": 100, "batch_size": 128, "quiet": True, "device": "cpu"}   # long enough to be killed
+
+
+def is_leased(store_root, run_id: str) -> bool:
+    """Whether a worker holds the run's lease now."""
+    lease = try_acquire(store_root, run_id)
+    if lease is None:
+        return True
+    lease.release()
+    return False
 
 
 @pytest.fixture(scope="module")
