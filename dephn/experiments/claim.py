@@ -1,10 +1,5 @@
-"""One run under its lease: skipped when finished, left alone while another worker trains it.
-
-`run_claimed` is what every way of running a sweep calls for each spec, in-process or in a
-worker process or a Ray task: it checks the store, takes the run's lease (`lease`), checks the
-store again (another worker may have finished the run meanwhile), trains, writes the record
-and releases the lease. A run whose lease another worker holds comes back "busy", not run; a
-dead worker holds none (the lock died with its process), so its run is taken up at once.
+"""One run under its lease, what every way of running a sweep calls for each spec: skipped when
+finished (checked before and after taking the lease), "busy" while another worker holds it.
 """
 from __future__ import annotations
 

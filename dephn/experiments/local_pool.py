@@ -1,9 +1,6 @@
-"""Runs over N local worker processes: a `ProcessPoolExecutor` with the forkserver start method
-(spawn where there is none), each worker with its own torch thread count.
-
-A worker that dies (killed, out of memory) breaks the pool: every run not finished by then
-comes back `Lost`, the pool is shut down, and the next `run` call starts a fresh one, so the
-caller resubmits what has no record.
+"""Runs over N local worker processes (a forkserver `ProcessPoolExecutor`, else spawn). A worker
+that dies breaks the pool: every unfinished run comes back `Lost` and the next `run` starts a
+fresh pool.
 """
 from __future__ import annotations
 

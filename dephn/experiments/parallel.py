@@ -1,15 +1,8 @@
 """A sweep over several worker processes (`local`) or a Ray cluster (`ray`), into one store.
 
-Every spec is sent to the engine; each worker runs it under its lease (`claim`). Results come
-back as they finish:
-  ran / done / diverged   the spec has its record: finished
-  busy                    another worker (perhaps another sweep) holds its lease: sent again
-                          after a pause, until it has a record or its worker is gone
-  Lost                    the worker died: sent again (its lease died with it, its record is
-                          absent or complete); after `max_attempts` deaths of one spec the
-                          sweep stops
-So at the end every spec has exactly one record. One run stays in one process: a run across
-several GPUs is torchrun/DDP (`dephn.train.distributed`), not this.
+Each worker runs a spec under its lease (`claim`). An outcome "busy" (another worker holds the
+lease) is sent again after a pause; a `Lost` one (the worker died) at once, and after
+`max_attempts` deaths of one spec the sweep stops. So at the end every spec has one record.
 """
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""Runs as Ray tasks, on a cluster (`address`) or a Ray instance started here.
-
-Ray is an optional extra (`pip install 'dephn[ray]'`), imported only when this engine is asked
-for. Each run is one task asking for `threads` CPUs; a task whose worker process dies is
-retried by Ray (`max_retries`); the dead worker's lease died with it, so the retry takes it. A task that
-still fails after its retries comes back `Lost` and the caller resubmits it.
+"""Runs as Ray tasks (an optional extra, imported only here), on a cluster (`address`) or a Ray
+started here; one task of `threads` CPUs per run, retried by Ray when its worker dies, `Lost`
+after `max_retries`.
 """
 from __future__ import annotations
 
@@ -15,14 +12,6 @@ from .claim import Lost
 from .workers import ray_work
 
 MAX_RETRIES = 3
-
-
-def _import_ray():
-    try:
-        import ray  # optional extra: only `--engine ray` needs it
-    except ImportError:
-        raise DephnError("--engine ray needs Ray: pip install 'dephn[ray]'") from None
-    return ray
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:
@@ -39,7 +28,11 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
 class RayEngine:
     def __init__(self, workers: int, threads: int, address: str | None = None,
                  max_retries: int = MAX_RETRIES):
-        self.ray = ray = _import_ray()
+        try:
+            import ray  # optional extra: only `--engine ray` needs it
+        except ImportError:
+            raise DephnError("--engine ray needs Ray: pip install 'dephn[ray]'") from None
+        self.ray = ray
         self.threads = threads
         self._owned = False
         if not ray.is_initialized():

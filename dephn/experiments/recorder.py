@@ -1,10 +1,5 @@
-"""What the study reads from a training run, recorded while it trains.
-
-- per-N-steps losses per task (and the total),
-- per-epoch validation metrics and gate values (on a fixed probe batch),
-- virtual-gradient coefficients (per recorded step, averaged over the batch),
-- SSG vectors at the end.
-Saved as one JSON (scalars) + one .npz (arrays) so a run's artefacts load without torch.
+"""What the study reads from a training run (losses, per-epoch metrics and gates, virtual-gradient
+coefficients, final SSG vectors), saved as one JSON + one .npz that load without torch.
 """
 from __future__ import annotations
 

@@ -1,14 +1,7 @@
-"""The results store: one JSON record per finished run, written atomically.
-
-Layout under the output folder:
-    records/<run_id>.json      one run's record (config, seed, data fingerprint, versions, metrics)
-    artifacts/<run_id>/        what the study reads (recorder.json/.npz, optional model.pt)
-    leases/<run_id>.lock       the lock a worker holds while it trains the run (`lease`)
-A record file appears only once complete (write to a temporary file, fsync, rename), so a
-killed sweep never leaves a half record; a restarted sweep skips every run that has one.
-A record that does not read (truncated or damaged by something else, unreadable) is reported
-in one line (`CorruptRecordWarning`), set aside as `<run_id>.json.corrupt` and counts as
-absent, so its run trains again while every other record still reads.
+"""The results store: `records/<run_id>.json` (one atomic JSON record per finished run),
+`artifacts/<run_id>/` (recorder.json/.npz, optional model.pt), `leases/<run_id>.lock` (`lease`).
+A record that does not read is reported (`CorruptRecordWarning`), set aside as
+`<run_id>.json.corrupt` and counts as absent, so its run trains again.
 """
 from __future__ import annotations
 
@@ -58,8 +51,7 @@ class ResultsStore:
         return self.artifacts_root / run_id
 
     def put(self, record: dict) -> Path:
-        """Write the record (atomically: the old one, if any, stays whole until the new one is).
-        A write that fails (a full disk, no permission) is a `DephnError` naming the file."""
+        """Write the record atomically; a write that fails is a `DephnError` naming the file."""
         path = self._path(record["run_id"])
         data = json.dumps(record, indent=1, sort_keys=True, default=json_default).encode()
         try:

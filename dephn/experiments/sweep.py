@@ -1,9 +1,6 @@
-"""A grid of runs (models x virtual-gradient settings x data sets x seeds) that resumes.
-
-Every finished run is in the results store; running the same sweep again skips those
-(`force=True` reruns them). Killing a sweep loses at most the run in progress. Each run trains
-under its lease (`claim`), so sweeps sharing a store never train one run twice at once;
-`parallel.run_parallel` runs the same specs over worker processes or a Ray cluster.
+"""A grid of runs (models x virtual-gradient settings x data sets x seeds) that resumes: a run
+with a record in the results store is skipped (`force=True` reruns it); each trains under its
+lease (`claim`). `parallel.run_parallel` runs the same specs over worker processes or Ray.
 """
 from __future__ import annotations
 
@@ -29,9 +26,8 @@ def expand_grid(models: Sequence[str], datasets: Sequence[str], seeds: Sequence[
                 model_options: dict | None = None, per_model_options: dict | None = None,
                 train_options: dict | None = None, data_options: dict | None = None,
                 save_model: Iterable[str] = ()) -> list[RunSpec]:
-    """All combinations. `vg` items are None (off) or a `VGSetting`; models without gates
-    only get None. `balance` items name gradient-balancing methods (`dephn.train.balance`);
-    single-task models only get "none". `data` maps dataset name -> source path."""
+    """All combinations; `vg` (None or a `VGSetting`) only for models with gates, `balance` (a
+    `dephn.train.balance` method) only for multi-task ones. `data`: dataset name -> source path."""
     specs = []
     save_model = set(save_model)
     for model, dataset, setting, method, seed in itertools.product(models, datasets, vg, balance, seeds):
@@ -65,21 +61,18 @@ def _dedupe(specs):
 
 def run_sweep(specs: Sequence[RunSpec], out_dir, *, force: bool = False, quiet: bool = False,
               load=None, log=None, poll: float = 2.0) -> pd.DataFrame:
-    """Run every spec not already in the store under `out_dir`, one after the other in this
-    process; return the store's frame restricted to these specs. `load(spec) -> EncodedDataset`
-    defaults to `load_dataset`. A run another worker holds the lease of (`lease`) is waited for."""
+    """Run every spec not in the store under `out_dir`, one after the other in this process
+    (waiting for one another worker holds the lease of); return the store's frame of these specs.
+    `load(spec) -> EncodedDataset` defaults to `load_dataset`."""
     store = ResultsStore(out_dir)
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    load = load or (lambda spec: load_dataset(spec.dataset, spec.data, **spec.data_options))
     cache: dict[str, object] = {}
 
     def data_for(spec):
-        key = spec.data_key()
-        if key not in cache:
-            if load is None:
-                cache[key] = load_dataset(spec.dataset, spec.data, **spec.data_options)
-            else:
-                cache[key] = load(spec)
-        return cache[key]
+        if spec.data_key() not in cache:
+            cache[spec.data_key()] = load(spec)
+        return cache[spec.data_key()]
 
     ids, labels, counts = [], {}, {"ran": 0, "done": 0, "diverged": 0}
     t0 = time.perf_counter()

@@ -1,5 +1,4 @@
-"""What a worker process (or a Ray task) does: torch threads once, data sets once per process,
-then one run under its lease (`claim.run_claimed`) into the shared results store."""
+"""What a worker process (or a Ray task) does: one run under its lease (`claim.run_claimed`)."""
 from __future__ import annotations
 
 import os
