@@ -1,15 +1,7 @@
-"""Paper Fig. 7: what each model learnt of each task as a function of the base confidence c.
-
-On Criteo-R/UR (docs/decisions.md#criteo-r-and-criteo-ur) every label is derived from the
-teacher's logit c, so a model's activation (its logit) against c shows how well it recovered
-each task's target curve y(c). A scatter of 100k points hides its shape: per bin of c we draw
-the median activation and the central `level` prediction interval (quantiles (1−level)/2 and
-(1+level)/2), bins holding equal numbers of samples so the tails get wide bins instead of noisy
-quantiles. The true y(c) lives on another scale than a logit (the labels threshold it), so it
-is drawn on a secondary y axis (right) rather than rescaled. Notebook 06's diagnostics ask whether
-a model learns a band of c or only re-ranks task 1 (frames from `dephn.study.diagnostics`): on the
-diagonal of `reranking_plot` the task-2 output only re-ranks task 1; above the monotone ceiling it
-has learnt that task 2 falls again past its band.
+"""Paper Fig. 7: each model's activation (logit) against the base confidence c of Criteo-R/UR
+(docs/decisions.md#criteo-r-and-criteo-ur), per equal-count bin of c the median and the central
+`level` interval, beside the true target y(c) on a secondary axis; and notebook 06's diagnostics
+(frames from `dephn.study.diagnostics`) of whether a model learns a band of c.
 """
 from __future__ import annotations
 
@@ -21,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..errors import DephnError
-from .theme import TRUE_CURVE_COLOR, colors_for, finish, require_columns, rgba
+from .theme import TRUE_CURVE_COLOR, colors_for, fill_band, finish, require_columns
 
 C_LABEL = "base confidence c (teacher logit)"
 ACT_LABEL = "model activation (logit)"
@@ -36,8 +28,8 @@ BAND_COLUMNS = ["x", "x_lo", "x_hi", "n", "median", "lower", "upper"]
 def binned_band(x: np.ndarray, y: np.ndarray, *, bins: int = 40, level: float = 0.9,
                 binning: str = "quantile", min_count: int = 5) -> pd.DataFrame:
     """Per bin of x ("quantile": equal counts, or "uniform": equal widths): its median x, edges, count
-    and the median and `level` interval of y. Bins under `min_count` samples are dropped (their
-    quantiles would be noise); non-finite pairs are ignored."""
+    and the median and `level` interval of y; bins under `min_count` samples and non-finite pairs
+    are left out."""
     if not 0.0 < level < 1.0:
         raise DephnError(f"interval level must lie in (0, 1), got {level}")
     if bins < 1:
@@ -77,10 +69,6 @@ def band_traces(x: np.ndarray, y: np.ndarray, name: str, color: str, *, level: f
                 ) -> list[go.Scatter]:
     """Two traces: the `level` interval band (a closed polygon) and the binned median line."""
     stats = binned_band(x, y, bins=bins, level=level)
-    band = go.Scatter(
-        x=np.r_[stats["x"], stats["x"][::-1]], y=np.r_[stats["upper"], stats["lower"][::-1]],
-        fill="toself", fillcolor=rgba(color, 0.18), line=dict(width=0), hoverinfo="skip",
-        name=f"{name} {level:.0%} interval", legendgroup=name, showlegend=False)
     line = go.Scatter(
         x=stats["x"], y=stats["median"], mode="lines", name=name, legendgroup=name,
         showlegend=showlegend, line=dict(color=color, width=2),
@@ -88,7 +76,8 @@ def band_traces(x: np.ndarray, y: np.ndarray, name: str, color: str, *, level: f
         hovertemplate=f"{name}<br>{x_label} %{{x:.3f}}<br>median {y_label} %{{y:.3f}}"
                       f"<br>{level:.0%} interval [%{{customdata[0]:.3f}}, %{{customdata[1]:.3f}}]"
                       "<br>%{customdata[2]} samples<extra></extra>")
-    return [band, line]
+    return [fill_band(stats["x"], stats["lower"], stats["upper"], color, f"{name} {level:.0%} interval",
+                      name), line]
 
 
 def true_curve_trace(curve: Curve, name: str = "true target y(c)", *,
@@ -107,10 +96,8 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
                     true_curves: Mapping[str, Curve], level: float = 0.9, bins: int = 40, *,
                     tasks: Sequence[str] | None = None, colors: Mapping[str, str] | None = None,
                     title: str | None = None) -> go.Figure:
-    """Fig. 7: one panel per task; per model the binned median activation against c with its `level`
-    prediction interval, and the task's true target curve on the right axis. c: (N,) base confidence
-    of the evaluated rows; activations: model -> task -> (N,) logits; true_curves: task -> (c_grid,
-    y_grid); colors: model -> colour (keeps a model's colour in a subset of the models)."""
+    """Fig. 7, one panel per task. c: (N,) base confidence; activations: model -> task -> (N,)
+    logits; true_curves: task -> (c_grid, y_grid); colors: model -> colour."""
     c = _check(c, activations)
     tasks = list(tasks) if tasks is not None else list(next(iter(activations.values())))
     fig = make_subplots(rows=1, cols=len(tasks), subplot_titles=[f"task {t}" for t in tasks],
@@ -140,9 +127,9 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
 def task_relation(act1: Mapping[str, np.ndarray], act2: Mapping[str, np.ndarray],
                   true_relation: Curve, *, tasks: Sequence[str] = ("task 1", "task 2"),
                   level: float = 0.9, bins: int = 40, title: str | None = None) -> go.Figure:
-    """Task 2's activation against task 1's per model (binned median + band), beside the data set's
-    true relation of the two targets (paper eq. 3). act1, act2: model -> (N,) logits of task 1 and
-    task 2 on the same rows; true_relation: (a_grid, b_grid), task 2's target against task 1's."""
+    """Task 2's activation against task 1's per model (binned), beside the true relation of the
+    targets (paper eq. 3). act1, act2: model -> (N,) logits on the same rows; true_relation:
+    (a_grid, b_grid), task 2's target against task 1's."""
     if set(act1) != set(act2):
         raise DephnError(f"task-1 and task-2 activations name different models: {list(act1)} vs {list(act2)}")
     t1, t2 = tasks
@@ -178,8 +165,7 @@ def _check(c, activations) -> np.ndarray:
 
 def target_curves(c: np.ndarray, targets: Mapping[str, np.ndarray], *, mode: str = "lines",
                   title: str | None = None) -> go.Figure:
-    """The true targets y(c) (name -> (N,)) against the base confidence c ((N,) grid or samples),
-    sorted by c; mode "markers" suits targets with noise (y_r has an ε term)."""
+    """The true targets y(c) (name -> (N,)) against c ((N,)); mode "markers" suits noisy targets."""
     c = np.asarray(c, dtype=float).reshape(-1)
     if not targets:
         raise DephnError("no target curve to plot")
@@ -209,9 +195,8 @@ CEILING_STYLE = {"strictly monotone ceiling": "dashdot", "monotone ceiling (ties
 
 def band_means_plot(bands: pd.DataFrame, *, tasks: Sequence[str] | None = None,
                     title: str | None = None) -> go.Figure:
-    """One panel per task: per model the mean predicted probability per bin of c (line, mean over
-    seeds), the range over seeds (band) and the bin's true probability (dashed). bands: columns
-    model, task, c_mid, mean, min, max, true (one row per model, task and bin)."""
+    """One panel per task: per model the mean predicted probability per bin of c over seeds (line),
+    their range (band) and the bin's true probability (dashed); bands: BAND_MEANS_COLUMNS."""
     require_columns(bands, BAND_MEANS_COLUMNS, "band means frame")
     if not len(bands):
         raise DephnError("no band means to plot")
@@ -227,10 +212,8 @@ def band_means_plot(bands: pd.DataFrame, *, tasks: Sequence[str] | None = None,
         for model in models:
             m = part[part["model"] == model].sort_values("c_mid")
             x = m["c_mid"].to_numpy(float)
-            fig.add_trace(go.Scatter(
-                x=np.r_[x, x[::-1]], y=np.r_[m["max"].to_numpy(float), m["min"].to_numpy(float)[::-1]],
-                fill="toself", fillcolor=rgba(colors[model], 0.18), line=dict(width=0), hoverinfo="skip",
-                name=f"{model} range over seeds", legendgroup=model, showlegend=False), row=1, col=j)
+            fig.add_trace(fill_band(x, m["min"].to_numpy(float), m["max"].to_numpy(float), colors[model],
+                                    f"{model} range over seeds", model), row=1, col=j)
             fig.add_trace(go.Scatter(
                 x=x, y=m["mean"], mode="lines+markers", name=model, legendgroup=model, showlegend=j == 1,
                 line=dict(color=colors[model], width=2), marker=dict(size=5),
@@ -254,9 +237,8 @@ def band_means_plot(bands: pd.DataFrame, *, tasks: Sequence[str] | None = None,
 def reranking_plot(per_seed: pd.DataFrame, ceilings: pd.DataFrame, *, tasks: Sequence[str],
                    title: str | None = None) -> go.Figure:
     """Task 2's AUC from each model's own task-2 logit (y) against from its task-1 logit (x), one
-    point per seed, with the diagonal and task 2's ceilings (from c's order alone, strictly or with
-    ties, and the Bayes one) as lines. per_seed: columns model, seed, "<t2> AUC", "<t2> AUC by <t1>
-    logit"; ceilings: one row per task with the columns of CEILING_STYLE."""
+    point per seed, with the diagonal and task 2's ceilings. per_seed: model, seed, "<t2> AUC",
+    "<t2> AUC by <t1> logit"; ceilings: one row per task, the columns of CEILING_STYLE."""
     t1, t2 = tasks[:2]
     own, by_t1 = f"{t2} AUC", f"{t2} AUC by {t1} logit"
     require_columns(per_seed, ("model", "seed", own, by_t1), "re-ranking frame")

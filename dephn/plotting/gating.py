@@ -1,11 +1,5 @@
 """Gate values G^t_kp of DEPHN (eq. 4; docs/decisions.md#tvg-and-mg-gates), or G^t_k of MMoE, and
-what each expert × mapping adds to a task's public logit.
-
-A task's gates are a softmax over (expert, mapping) pairs, so they sum to 1 and a uniform start
-is 1/(K·P); which pairs a task keeps is what the virtual gradient (eqs. 7–9) acts on. With the
-linear public tower, s^pub_t = Σ_kp G^t_kp (W^t_kp · f_p(e_k)) + b^pub_t, and the model records
-each term as "contrib/<task>" (B, K, P): the mean |term| says how much a pair moves the logit,
-the signed mean (hover) in which direction.
+each expert × mapping's term G^t_kp (W^t_kp · f_p(e_k)) of the public logit ("contrib/<task>").
 """
 from __future__ import annotations
 
@@ -22,8 +16,8 @@ _DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 def as_epoch_grid(history: np.ndarray, experts: Sequence[str],
                   mappings: Sequence[str] | None) -> np.ndarray:
-    """Gate history as (epochs, K, P): accepts (E, K, P), (E, K*P), MMoE's (E, K) (P = 1), and
-    per-sample gates (E, B, K, P) / (E, B, K) (mean over the probe batch)."""
+    """Gate history as (epochs, K, P) from (E, K, P), (E, K*P), MMoE's (E, K), or per-sample gates
+    (E, B, K, P) / (E, B, K) (mean over the probe batch)."""
     h = np.asarray(history, dtype=float)
     k, p = len(experts), len(mappings) if mappings else 1
     if h.ndim >= 2 and h.shape[1:] == (k, p):
@@ -40,9 +34,8 @@ def as_epoch_grid(history: np.ndarray, experts: Sequence[str],
 def gate_history(history: np.ndarray, experts: Sequence[str], mappings: Sequence[str] | None,
                  task: str, *, epochs: Sequence[int] | None = None,
                  title: str | None = None) -> go.Figure:
-    """Gate value of every expert × mapping (colour = expert, dash = mapping) of one task against
-    the epoch. history: see `as_epoch_grid`; epochs: the x values (default 1..E, the recorder logs
-    the gates once after each epoch)."""
+    """Gate value of every expert × mapping of one task against the epoch (default 1..E).
+    history: see `as_epoch_grid`."""
     grid = as_epoch_grid(history, experts, mappings)                # (E, K, P)
     maps = list(mappings) if mappings else [""]
     x = np.asarray(epochs) if epochs is not None else np.arange(1, len(grid) + 1)
@@ -71,8 +64,7 @@ def gate_history(history: np.ndarray, experts: Sequence[str], mappings: Sequence
 def gate_heatmap(gates: np.ndarray, experts: Sequence[str], mappings: Sequence[str] | None, *,
                  task: str = "", epoch: int | None = None, zmax: float | None = None,
                  title: str | None = None) -> go.Figure:
-    """One task's gates at one epoch as a K × P heat map (rows experts, columns mappings); zmax fixes
-    the top of the colour scale (e.g. the maximum over all epochs and tasks) so heat maps compare."""
+    """One task's gates at one epoch as a K × P heat map; zmax fixes the colour scale's top."""
     g = as_epoch_grid(np.asarray(gates, dtype=float)[None], experts, mappings)[0]   # (K, P)
     maps = list(mappings) if mappings else ["gate"]
     fig = go.Figure(go.Heatmap(

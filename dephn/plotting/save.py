@@ -1,15 +1,7 @@
-"""The one helper that writes every figure of the study (STYLE: "one figure helper").
-
-For a figure named `name` it writes into `out_dir`:
-  <name>.html     interactive page that works offline: it loads `plotly.min.js` from the same
-                  folder (written once, shared by every page) instead of a CDN;
-  <name>.json     the figure's plotly JSON, so a report can embed many figures with one plotly.js;
-  <name>.png      a static image through kaleido + Chromium (optional `svg`, `pdf`); skipped
-                  with a warning, not an error, where no Chromium is installed;
-and records the figure in `<out_dir>/index.json` (name, title, caption, source, files).
-Every file is written to a temporary name and renamed, so a reader (or a killed notebook)
-never sees half a file; the index update holds a lock (`fileio.locked`, `.index.json.lock`) so
-parallel notebooks do not lose entries.
+"""The one helper that writes every figure of the study: `<name>.html` (offline, beside one shared
+`plotly.min.js`), `<name>.json` (the plotly JSON the report embeds), `<name>.png` (kaleido +
+Chromium; skipped with a warning without one), each atomically, and an entry in
+`<out_dir>/index.json` (updated under a lock, so parallel notebooks lose none).
 """
 from __future__ import annotations
 
@@ -45,12 +37,9 @@ def save_figure(fig: go.Figure, name: str, out_dir: str | Path, *, title: str | 
                 formats: Iterable[str] = ("html", "png")) -> dict[str, Path]:
     """Write `fig` as `<name>.json` plus `formats` into `out_dir`; update `out_dir/index.json`.
 
-    name: a slug (lower-case letters, digits, '-' and '_'), the files' stem.
-    title: the index's (and HTML page's) title; defaults to the figure's title, else the name.
-    caption, source: what the figure shows and which notebook made it (kept in the index and
-    shown under the interactive figure).
-    Returns {format: path} of the files written ("json" always; a static format is missing
-    when it could not be produced, with a `StaticImageWarning`).
+    name: a slug, the files' stem; title: defaults to the figure's title, else the name; caption,
+    source: what it shows and which notebook made it. Returns {format: path} of the files written
+    (a static format that could not be produced is missing, with a `StaticImageWarning`).
     """
     if not isinstance(name, str) or not _SLUG.match(name):
         raise DephnError(f"figure name {name!r} is not a slug: use 1-100 lower-case letters, "
@@ -95,12 +84,8 @@ def read_index(out_dir: str | Path) -> list[dict]:
 
 @functools.cache
 def static_png_available() -> bool:
-    """True when kaleido and a Chromium-based browser are installed (static images possible).
-
-    Looks where kaleido itself looks (choreographer: $BROWSER_PATH, its own download, PATH,
-    typical install paths). Cached: call `static_png_available.cache_clear()` after
-    installing a browser in a running session.
-    """
+    """True when kaleido and a Chromium-based browser (where kaleido looks) are installed.
+    Cached: call `static_png_available.cache_clear()` after installing a browser."""
     try:
         import kaleido  # noqa: F401  (only its presence matters here)
     except ImportError:
@@ -121,8 +106,7 @@ _server_started = False
 
 
 def static_image(fig: go.Figure, fmt: str = "png") -> bytes | None:
-    """The figure as PNG/SVG/PDF bytes at its layout size, or None (with a
-    `StaticImageWarning`) when no browser is available or the export fails."""
+    """The figure as PNG/SVG/PDF bytes at its layout size, or None (with a `StaticImageWarning`)."""
     if fmt not in STATIC_FORMATS:
         raise DephnError(f"unknown static format {fmt!r}; known: {', '.join(STATIC_FORMATS)}")
     if not static_png_available():

@@ -1,10 +1,6 @@
-"""Paper Fig. 3: the soft-selection gates (3a) and the public share of the activation (3b).
-
-Fig. 3a (eq. 1; docs/decisions.md#soft-selection-gating): E_sg = G_sg ⊙ E_SA + (1 − G_sg) ⊙ E.
-An entry above 0.5 (the initial value) leans on the self-attended embedding, below 0.5 on the
-raw one; the colour scale is centred on 0.5 so the learnt departure is what one sees.
-Fig. 3b (eqs. 4–6): s_t = s^pub_t + s^pri_t, and the public share |s^pub| / (|s^pub| + |s^pri|)
-is 1 when the shared experts decide alone, 0 when the task's private experts do.
+"""Paper Fig. 3: the soft-selection gates G_sg (3a, eq. 1; docs/decisions.md#soft-selection-gating),
+on a colour scale centred on their initial 0.5, and the public share |s^pub| / (|s^pub| + |s^pri|)
+of the activation s_t = s^pub_t + s^pri_t (3b, eqs. 4–6).
 """
 from __future__ import annotations
 
@@ -23,8 +19,8 @@ ACTIVATION_COLUMNS = ("task", "seed", "public_abs", "private_abs")
 
 
 def ssg_heatmap(ssg: Mapping[str, np.ndarray], *, title: str | None = None) -> go.Figure:
-    """Rows = structure (dnn, cross, field, then any other), columns = embedding dimension. ssg:
-    structure (or the recorder's "ssg/<structure>") -> (d,), or (seeds, d): the mean, std in hover."""
+    """Rows = structure, columns = embedding dimension. ssg: structure (or "ssg/<structure>") ->
+    (d,), or (seeds, d): the mean, std in hover."""
     vectors = {k.removeprefix("ssg/"): np.asarray(v, dtype=float) for k, v in ssg.items()}
     if not vectors:
         raise DephnError("no SSG vector to plot")
@@ -64,9 +60,8 @@ def _as_seeds(name: str, a: np.ndarray) -> np.ndarray:
 
 
 def public_share(frame: pd.DataFrame, by: Sequence[str] = ("task",)) -> pd.DataFrame:
-    """Per group: mean, std (over seeds, ddof=1) and n of |pub| / (|pub| + |pri|). frame: one row per
-    (task, seed[, model ...]) with the mean absolute public and private logits over the evaluated
-    samples; a row with both zero has no share and is left out."""
+    """Per group: mean, std (over seeds, ddof=1) and n of |pub| / (|pub| + |pri|). frame: one row
+    per (task, seed[, model ...]) of mean absolute public and private logits (both 0: left out)."""
     require_columns(frame, (*ACTIVATION_COLUMNS, *by), "activation frame")
     pub = frame["public_abs"].to_numpy(float)
     pri = frame["private_abs"].to_numpy(float)
@@ -82,8 +77,8 @@ def public_share(frame: pd.DataFrame, by: Sequence[str] = ("task",)) -> pd.DataF
 
 def activation_ratio(frame: pd.DataFrame, *, group: str | None = None,
                      title: str | None = None) -> go.Figure:
-    """Fig. 3b: one bar per task (per `group` value side by side, e.g. model or expert setting)
-    of the public share of the activation, mean over seeds with ±1 std error bars."""
+    """Fig. 3b: one bar per task (and `group` value, side by side) of the public share, mean over
+    seeds ± 1 std."""
     by = ["task"] + ([group] if group else [])
     stats = public_share(frame, by)
     groups = list(dict.fromkeys(stats[group])) if group else [None]

@@ -1,13 +1,12 @@
-"""One look for every figure: template, sizes, stable colours per model, and the input checks.
-
-A model keeps its colour in every figure (MMoE always the same blue, DEPHN the same red), so
-figures compare without re-reading legends; other names take the next free palette colour.
+"""One look for every figure: template, sizes, a stable colour per model (the same in every
+figure; other names take the next free palette colour), and the input checks.
 """
 from __future__ import annotations
 
 import textwrap
 from typing import Iterable
 
+import numpy as np
 import plotly.graph_objects as go
 
 from ..errors import DephnError
@@ -67,10 +66,18 @@ def rgba(color: str, alpha: float) -> str:
     return f"rgba({r}, {g}, {b}, {alpha})"
 
 
+def fill_band(x, lo, hi, color: str, name: str, group: str, alpha: float = 0.18) -> go.Scatter:
+    """A translucent band between lo and hi over x: one closed polygon, upper edge forward, lower back."""
+    x = np.asarray(x)
+    return go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[np.asarray(hi), np.asarray(lo)[::-1]], fill="toself",
+                      fillcolor=rgba(color, alpha), line=dict(width=0), hoverinfo="skip",
+                      name=name, legendgroup=group, showlegend=False)
+
+
 def finish(fig: go.Figure, title: str, *, width: int | None = None, height: int | None = None,
            **layout) -> go.Figure:
-    """The study's template, title and size; extra keyword arguments go to the layout.
-    Plotly does not wrap titles: a long one is broken into lines and the top margin grows."""
+    """The study's template, title (broken into lines: plotly does not wrap) and size; extra keyword
+    arguments go to the layout."""
     lines = wrap_title(title, width or DEFAULT_WIDTH)
     # px between the title's first line and the plot area: plotly anchors a multi-line
     # title's bottom on its first line, so the later lines need room below it too

@@ -1,15 +1,13 @@
-"""Paper Fig. 6: training loss curves, e.g. DEPHN with TVG vs MG gates. The paper plots one run
-per setting; here each group is a mean line over seeds with a band (min–max or ±1 std), so a gap
-between two curves can be told from seed noise.
+"""Paper Fig. 6: training loss curves (e.g. DEPHN with TVG vs MG gates), a mean line over seeds
+per group with a band (min–max or ±1 std), so a gap can be told from seed noise.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import DephnError
-from .theme import colors_for, finish, require_columns, rgba
+from .theme import colors_for, fill_band, finish, require_columns
 
 BANDS = ("minmax", "std", "none")
 
@@ -17,9 +15,8 @@ BANDS = ("minmax", "std", "none")
 def loss_curves(frame: pd.DataFrame, by: str = "gate", *, y: str = "loss", band: str = "minmax",
                 smooth: int = 1, title: str | None = None, x_title: str = "training step",
                 y_title: str | None = None) -> go.Figure:
-    """Mean training loss per `by` group against the step, with a band over seeds.
-    frame: step, seed, <by>, <y>, one row per recorded step of a run. smooth > 1: a trailing moving
-    average of that many recorded steps on each run before averaging over seeds."""
+    """Mean training loss per `by` group against the step, with a band over seeds. frame: step,
+    seed, <by>, <y> per recorded step of a run; smooth > 1: a trailing moving average per run."""
     require_columns(frame, ("step", "seed", by, y), "loss frame")
     if band not in BANDS:
         raise DephnError(f"unknown band {band!r}; known: {', '.join(BANDS)}")
@@ -38,10 +35,7 @@ def loss_curves(frame: pd.DataFrame, by: str = "gate", *, y: str = "loss", band:
         if band != "none" and (part["n"] > 1).any():
             lo, hi = ((part["min"], part["max"]) if band == "minmax"
                       else (part["mean"] - part["std"], part["mean"] + part["std"]))
-            fig.add_trace(go.Scatter(   # one closed polygon: upper edge forward, lower edge back
-                x=np.r_[part["step"], part["step"][::-1]], y=np.r_[hi, lo[::-1]],
-                fill="toself", fillcolor=rgba(color, 0.2), line=dict(width=0),
-                name=f"{g} band", legendgroup=g, showlegend=False, hoverinfo="skip"))
+            fig.add_trace(fill_band(part["step"], lo, hi, color, f"{g} band", g, alpha=0.2))
         fig.add_trace(go.Scatter(
             x=part["step"], y=part["mean"], mode="lines", name=g, legendgroup=g,
             line=dict(color=color, width=2), customdata=part["n"],

@@ -1,7 +1,5 @@
-"""Interactive explorers for the notebooks: ipywidgets controls driving a plotly FigureWidget.
-
-Each explorer only wraps the library's figure functions, and is inert under papermill: notebooks
-pass `interactive=False` to `show`, which then emits a static plotly mime bundle, not a widget.
+"""Interactive explorers for the notebooks: ipywidgets controls driving a plotly FigureWidget
+(under papermill `show(..., interactive=False)` emits a static plotly mime bundle instead).
 """
 from __future__ import annotations
 
@@ -27,21 +25,23 @@ ALL = "all"
 
 
 class Explorer(widgets.VBox):
-    """A VBox of [controls, figure, readout]: `figure` the FigureWidget, `controls` name -> widget
-    (set a control's `.value` to drive the figure from code or a test), `readout` an HTML widget."""
+    """A VBox of [controls, figure, readout]: `controls` name -> widget (set a control's `.value` to
+    drive the figure from code or a test), each calling `redraw(change)` when its value changes."""
 
-    def __init__(self, figure: go.FigureWidget, controls: dict[str, widgets.Widget],
+    def __init__(self, figure: go.FigureWidget, controls: dict[str, widgets.Widget], redraw,
                  readout: widgets.HTML | None = None):
         parts = [widgets.HBox(list(controls.values())), figure] + ([readout] if readout else [])
         super().__init__(parts)
         self.figure = figure
         self.controls = controls
         self.readout = readout
+        for w in controls.values():
+            w.observe(redraw, names="value")
 
 
 def gamma_explorer(gamma: str = "add_sqrt", x: float = 0.5, y: float = 0.5, n: int = 101) -> Explorer:
-    """Pick a γ (dropdown) and a point (x, y) (sliders): heat map of γ with a marker at the
-    point, and a readout of every γ at that point (paper Fig. 4, one panel at a time)."""
+    """Pick a γ and a point (x, y): heat map of γ with a marker there, and a readout of every γ
+    at that point (paper Fig. 4, one panel at a time)."""
     if gamma not in GAMMAS:
         raise DephnError(f"unknown γ {gamma!r}; known: {', '.join(GAMMAS)}")
     gx, gy, gz = gamma_grid(gamma, n)
@@ -77,16 +77,15 @@ def gamma_explorer(gamma: str = "add_sqrt", x: float = 0.5, y: float = 0.5, n: i
                          "(multiplier on the gate's gradient)<br>"
                          + table.to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0))
 
-    for w in controls.values():
-        w.observe(redraw, names="value")
+    explorer = Explorer(fig, controls, redraw, readout)
     redraw()
-    return Explorer(fig, controls, readout)
+    return explorer
 
 
 def gate_explorer(histories: Mapping[str, np.ndarray], experts: Sequence[str],
                   mappings: Sequence[str] | None, *, epochs: Sequence[int] | None = None) -> Explorer:
-    """Pick a task (dropdown) and an epoch (slider): that task's K × P gate heat map. histories:
-    task -> gate history (see `gating.as_epoch_grid`); one colour scale for all tasks and epochs."""
+    """Pick a task and an epoch: that task's K × P gate heat map, one colour scale for all.
+    histories: task -> gate history (see `gating.as_epoch_grid`)."""
     if not histories:
         raise DephnError("no gate history to explore")
     grids = {t: as_epoch_grid(h, experts, mappings) for t, h in histories.items()}   # (E, K, P)
@@ -115,9 +114,7 @@ def gate_explorer(histories: Mapping[str, np.ndarray], experts: Sequence[str],
             fig.data[0].text = np.round(g, 3)
             fig.layout.title.text = f"Gate values of task {task!r} after epoch {epoch}"
 
-    for w in controls.values():
-        w.observe(redraw, names="value")
-    return Explorer(fig, controls)
+    return Explorer(fig, controls, redraw)
 
 
 def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np.ndarray]],
@@ -149,15 +146,12 @@ def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np
         fig.layout.title.text = new.layout.title.text
         fig.layout.annotations = new.layout.annotations
 
-    for w in controls.values():
-        w.observe(redraw, names="value")
-    return Explorer(fig, controls)
+    return Explorer(fig, controls, redraw)
 
 
 def show(obj, interactive: bool, *, png: bool = False) -> None:
-    """Display a figure or an explorer: the live widget (interactive=True), or (papermill batch
-    runs) a static plotly mime bundle without widget state; png=True adds a PNG (if kaleido has a
-    browser) so the executed notebook shows the figure where plotly's renderer is missing (GitHub)."""
+    """Display the live widget (interactive=True) or a static plotly mime bundle (papermill runs);
+    png=True adds a PNG for viewers without plotly's renderer (GitHub)."""
     from IPython.display import display
 
     if interactive:
@@ -181,7 +175,7 @@ def static_figure(obj) -> go.Figure:
 
 
 def mime_bundle(fig: go.Figure, *, png: bool = False) -> dict:
-    """The plotly mime bundle of a figure (what JupyterLab renders), plus text and optional PNG."""
+    """The plotly mime bundle of a figure, plus text and optional PNG."""
     title = fig.layout.title.text or "untitled"
     bundle = {"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig, remove_uids=True)),
               "text/plain": f"<plotly figure: {title}>"}
