@@ -16,6 +16,14 @@ from dephn.models.output import ModelOutput
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _small_fresh_rows(monkeypatch):
+    """Generated Criteo-R/UR in tests: a small teacher sample and evaluation set (the defaults,
+    200k and 100k rows, cost a minute per fresh cache)."""
+    from dephn.data import datasets
+    monkeypatch.setattr(datasets, "FRESH_ROWS", {"teacher_rows": 5_000, "eval_rows": 4_000})
+
+
 def shared_data_dir() -> Path:
     """The public samples beside the project (../shared/data), or $DEPHN_SHARED_DATA."""
     env = os.environ.get("DEPHN_SHARED_DATA")

@@ -39,6 +39,9 @@ DEFAULT_GENERATED_ROWS = 50_000
 DEFAULT_MIN_COUNT = 2
 EMBEDDED_SEED = 0          # the embedded default is one fixed data set; `seed` only moves the split
 CHUNK_ROWS = 200_000
+# Criteo-R/UR on the embedded default: the teacher's own rows and the fresh evaluation rows that
+# replace the test split (docs/decisions.md#fresh-evaluation-rows); options of the same names set them
+FRESH_ROWS = {"teacher_rows": 200_000, "eval_rows": 100_000}
 
 
 @dataclass(frozen=True)
@@ -163,14 +166,16 @@ def load_encoder(dataset: EncodedDataset, cache_dir=None):
     return hit[1]
 
 
-def embedded_criteo(cache_dir, rows: int | None = None) -> tuple[Path, dict]:
-    """The generated default Criteo file (written once, atomically) and a meta note about it."""
+def embedded_criteo(cache_dir, rows: int | None = None, stream: int = 0) -> tuple[Path, dict]:
+    """The generated default Criteo file (written once, atomically) and a meta note about it;
+    `stream` > 0: other rows of the same generated world (`generator.generate_criteo`)."""
     rows = DEFAULT_GENERATED_ROWS if rows is None else rows
-    name = f"criteo-{rows}rows-seed{EMBEDDED_SEED}-v{generator.GENERATOR_VERSION}.txt"
+    drawn = f"-stream{stream}" if stream else ""
+    name = f"criteo-{rows}rows-seed{EMBEDDED_SEED}{drawn}-v{generator.GENERATOR_VERSION}.txt"
     path = Path(cache_dir) / "generated" / name
     if not path.is_file():
         with cache.atomic_file(path) as tmp:
-            generator.write_criteo(tmp, rows, EMBEDDED_SEED)
+            generator.write_criteo(tmp, rows, EMBEDDED_SEED, stream)
     return path, {"embedded_default": {"generator_version": generator.GENERATOR_VERSION, "rows": rows,
                                        "seed": EMBEDDED_SEED, "path": str(path)}}
 
@@ -229,12 +234,21 @@ def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options
             raise DephnError(f"{path} is already built; builder options {sorted(options)} apply to a Criteo file")
         built, max_rows = Path(path), rows
     else:
+        options = dict(options)
+        own = {k: int(options.pop(k, default)) for k, default in FRESH_ROWS.items()}
         try:
             config = synthetic.BuildConfig(kind=kind, **options)
         except TypeError as e:
             raise DephnError(f"bad {name} builder option: {e}") from None
-        if path is None:  # `rows` chooses the generated file
+        if path is not None and set(FRESH_ROWS) & set(options):
+            raise DephnError(f"{name}: {', '.join(FRESH_ROWS)} are rows of the embedded generator, not of {path}")
+        if min(own.values()) < 1:
+            raise DephnError(f"{name}: teacher_rows and eval_rows must be >= 1, got {own}")
+        fresh = {}
+        if path is None:  # `rows` chooses the generated file; the teacher and the evaluation get their own rows
             source, meta = embedded_criteo(cache_dir, rows)
+            fresh = {"teacher_source": embedded_criteo(cache_dir, own["teacher_rows"], stream=1)[0],
+                     "eval_source": embedded_criteo(cache_dir, own["eval_rows"], stream=2)[0]}
             build_rows = None
         else:             # `rows` caps the source rows the build reads
             source, build_rows = Path(path), rows
@@ -242,12 +256,16 @@ def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options
                 raise DephnError(f"{name}: Criteo file not found: {source}"
                                  + (" (a folder, but no built table: its summary.json is missing)"
                                     if source.is_dir() else ""))
-        built = synthetic.build_cached(source, cache_dir, config, rows=build_rows, on_bad_lines=on_bad_lines)
+        built = synthetic.build_cached(source, cache_dir, config, rows=build_rows, on_bad_lines=on_bad_lines,
+                                       **fresh)
         max_rows = None
     reader = synthetic.SyntheticReader(built, kind=kind)
     meta["builder"] = reader.summary
     meta["builder_config"] = reader.summary.get("config")
-    return {"all": reader}, meta, max_rows
+    readers = {"all": reader}
+    if "eval" in reader.summary:      # every run is scored on the fresh rows: they replace the test split
+        readers["eval"] = synthetic.SyntheticReader(built, kind=kind, fresh=True)
+    return readers, meta, max_rows
 
 
 def stream_chunks(reader: Reader, chunk_rows: int = CHUNK_ROWS):
@@ -267,6 +285,8 @@ def _encode(readers: dict, min_count: int, plan: SplitPlan, max_rows, allocate=N
         else:
             split = {"split_of": partial(assign_splits, plan.seed, fractions=plan.fractions)}
         encoder, splits = encode_stream(stream_chunks(first), first.schema, max_rows=max_rows, **split, **common)
+        if "eval" in readers:
+            splits["test"] = _transform_all(encoder, readers["eval"], None)
     else:  # the user's own files: fit on train, then apply to valid and test
         encoder, fitted = encode_stream(stream_chunks(readers["train"]), first.schema, max_rows=max_rows, **common)
         splits = {"train": fitted["train"]}

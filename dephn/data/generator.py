@@ -14,7 +14,8 @@ per-category effects of a dozen fields, low-rank pairwise field interactions (wh
 FINT layers can learn), dense effects with one interaction, Gaussian noise; k scales the signal to
 a fixed spread and b is solved for a click rate of 0.24, both on a calibration sample. Rows come
 in fixed blocks of `BLOCK_ROWS`, block i from the random stream (seed, 1, i), so the same seed
-always writes the same bytes.
+always writes the same bytes; `stream` s > 0 draws other rows of the same world from (seed, 1, i, s)
+(the teacher's and the fresh evaluation rows of Criteo-R/UR).
 """
 from __future__ import annotations
 
@@ -82,8 +83,9 @@ class _World:
     bias: float = 0.0                # b: sets the click rate
 
 
-def generate_criteo(rows: int, seed: int = 0) -> Iterator[tuple[pa.Table, np.ndarray]]:
-    """Blocks of (Criteo table in raw types, hidden click logit (n,)) totalling `rows` rows."""
+def generate_criteo(rows: int, seed: int = 0, stream: int = 0) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    """Blocks of (Criteo table in raw types, hidden click logit (n,)) totalling `rows` rows of
+    world `seed`, drawn from row stream `stream`."""
     if rows < 1:
         raise DephnError(f"rows must be >= 1, got {rows}")
     if seed < 0:
@@ -91,10 +93,10 @@ def generate_criteo(rows: int, seed: int = 0) -> Iterator[tuple[pa.Table, np.nda
     world = _make_world(seed)
     for b, start in enumerate(range(0, rows, BLOCK_ROWS)):
         n = min(BLOCK_ROWS, rows - start)
-        yield _block(world, np.random.default_rng([seed, 1, b]), n)
+        yield _block(world, np.random.default_rng([seed, 1, b] + ([stream] if stream else [])), n)
 
 
-def write_criteo(path, rows: int, seed: int = 0) -> dict:
+def write_criteo(path, rows: int, seed: int = 0, stream: int = 0) -> dict:
     """Write a generated Criteo TSV to `path`; return a short summary (rows, click rate, bytes)."""
     path = Path(path)
     t0 = time.perf_counter()
@@ -102,7 +104,7 @@ def write_criteo(path, rows: int, seed: int = 0) -> dict:
     options = pcsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
     writer = None
     try:
-        for table, _ in generate_criteo(rows, seed):
+        for table, _ in generate_criteo(rows, seed, stream):
             if writer is None:
                 writer = pcsv.CSVWriter(path, table.schema, write_options=options)
             writer.write_table(table)

@@ -14,8 +14,14 @@ Task 1's label is 1[c > t1], task 2's is 1[y > t2]. Decisions (the paper leaves 
   Pearson(c, y_r) peaks at 0.983 (50k normal draws) and the paper's 0.9877 is out of reach.
 - Thresholds t1, t2 are quantiles giving each task the source's click rate (Criteo's balance).
 - The label correlation (phi) is reported beside the continuous one.
+- With a `teacher_source` the teacher learns on its rows, disjoint from the students' (the
+  embedded default: other rows of the generator's world), and with an `eval_source` the same
+  teacher, standardisation and thresholds label fresh evaluation rows that every run is scored on
+  (docs/decisions.md#fresh-evaluation-rows). Without them (a user's Criteo file) the teacher
+  learns on the source itself.
 Output: a directory with `table.parquet` (the 39 source fields, the source click, the teacher
-logit, confidence = c, target1 = c, target2 = y, the labels task1, task2) and `summary.json`.
+logit, confidence = c, target1 = c, target2 = y, the labels task1, task2), `eval.parquet` (the
+same columns for the fresh rows, when built with them) and `summary.json`.
 """
 from __future__ import annotations
 
@@ -39,12 +45,13 @@ from .readers.base import Reader
 from .readers.criteo import CRITEO_DENSE, CRITEO_SCHEMA, CRITEO_SPARSE, CriteoReader
 from .schema import Schema
 
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2   # 2: a teacher on its own rows, fresh evaluation rows
 KINDS = ("r", "ur")
 PAPER_CORRELATION = {"r": 0.9877, "ur": 0.5288}
 TASKS = ("task1", "task2")
 EXTRAS = ("confidence", "target1", "target2")
 TABLE_FILE = "table.parquet"
+EVAL_FILE = "eval.parquet"
 SUMMARY_FILE = "summary.json"
 _SEARCH_ROWS = 200_000
 
@@ -133,29 +140,42 @@ def find_scale(kind: str, z: np.ndarray, eps: np.ndarray, target: float) -> floa
 
 
 def base_confidence(source, config: BuildConfig, *, rows: int | None = None, on_bad_lines: str = "error",
-                    cache_dir=None) -> dict:
-    """Train the teacher on the source's click; return every row's logit with the click and teacher
-    stats. With `cache_dir` the result is kept there (keyed by the source's content and the teacher's
-    settings): Criteo-R and Criteo-UR from one source share one teacher ("constant input
-    characteristics")."""
+                    cache_dir=None, teacher_source=None, eval_source=None) -> dict:
+    """Train the teacher on the click of `teacher_source` (default: the source itself); return the
+    logit and click of every source row (and of every `eval_source` row: `eval_logits`,
+    `eval_click`) with the teacher's stats. With `cache_dir` the result is kept there (keyed by the
+    sources' content and the teacher's settings): Criteo-R and Criteo-UR from one source share one
+    teacher ("constant input characteristics")."""
     settings = {k: v for k, v in _jsonable_config(config).items() if k == "min_count" or k.startswith("teacher_")}
     settings.update(seed=config.seed, rows=rows, on_bad_lines=on_bad_lines, builder_version=BUILDER_VERSION)
     path = None
     if cache_dir is not None:
-        key = cache.cache_key({"teacher": settings, "source": cache.content_hash(source)})
+        key = cache.cache_key({"teacher": settings, "source": cache.content_hash(source),
+                               **{k: cache.content_hash(v) for k, v in (("teacher_source", teacher_source),
+                                                                        ("eval_source", eval_source)) if v}})
         path = Path(cache_dir) / "teachers" / f"teacher-{key[:20]}.npz"
         if path.is_file():
             with np.load(path) as f:
                 return {k: f[k] if f[k].ndim else f[k].item() for k in f.files}
-    reader = CriteoReader(source, on_bad_lines=on_bad_lines)
+    reader = CriteoReader(teacher_source or source, on_bad_lines=on_bad_lines)
     encoder, splits = encode_stream(prefetched(reader.iter_tables()), CRITEO_SCHEMA, min_count=config.min_count,
-                                    max_rows=rows)
+                                    max_rows=None if teacher_source else rows)
     data = splits["train"]            # every row: the teacher keeps its own holdout
     click = np.asarray(data.labels[:, 0], dtype=np.float64)
     teacher = teachers.train_teacher(data.sparse, data.dense, click, encoder.vocab_sizes, config.teacher_config())
     base = {"logits": teacher.logits, "click": click, "auc": teacher.holdout_auc,
             "train_rows": teacher.train_rows, "holdout_rows": teacher.holdout_rows,
             "skipped_lines": reader.skipped_lines}
+    scored = {"": source if teacher_source else None, "eval_": eval_source}
+    for prefix, rows_of in scored.items():        # rows the teacher did not learn on: scored by it
+        if rows_of is not None:
+            other = CriteoReader(rows_of, on_bad_lines=on_bad_lines)
+            parts = [encoder.transform(t) for t in limit_rows(other.iter_tables(), rows if prefix == "" else None)]
+            base[f"{prefix}logits"] = teacher.logits_of(np.concatenate([p.sparse for p in parts]),
+                                                        np.concatenate([p.dense for p in parts]))
+            base[f"{prefix}click"] = np.concatenate([p.labels[:, 0] for p in parts]).astype(np.float64)
+            if prefix == "":
+                base["skipped_lines"] = other.skipped_lines
     if path is not None:
         with cache.atomic_file(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, **base)
@@ -163,11 +183,13 @@ def base_confidence(source, config: BuildConfig, *, rows: int | None = None, on_
 
 
 def build(source, out_dir, config: BuildConfig, *, rows: int | None = None, on_bad_lines: str = "error",
-          teacher_cache=None) -> dict:
+          teacher_cache=None, teacher_source=None, eval_source=None) -> dict:
     """Build Criteo-R/UR from a Criteo TSV into `out_dir` (atomically); return the summary.
-    `teacher_cache`: where the teacher's logits are kept for reuse (see `base_confidence`)."""
+    `teacher_cache`: where the teacher's logits are kept for reuse; `teacher_source`,
+    `eval_source`: the teacher's own rows and fresh evaluation rows (see `base_confidence`)."""
     t0 = time.perf_counter()
-    base = base_confidence(source, config, rows=rows, on_bad_lines=on_bad_lines, cache_dir=teacher_cache)
+    base = base_confidence(source, config, rows=rows, on_bad_lines=on_bad_lines, cache_dir=teacher_cache,
+                           teacher_source=teacher_source, eval_source=eval_source)
     click, logit = base["click"], base["logits"]
     t_teacher = time.perf_counter() - t0
     std = float(logit.std())
@@ -186,6 +208,14 @@ def build(source, out_dir, config: BuildConfig, *, rows: int | None = None, on_b
     rate = float(click.mean())
     t1, t2 = float(np.quantile(c, 1.0 - rate)), float(np.quantile(y, 1.0 - rate))
     task1, task2 = (c > t1).astype(np.int8), (y > t2).astype(np.int8)
+    fresh = None
+    if eval_source is not None:         # the same c, relation and thresholds on rows no one trained on
+        c_e = scale * (base["eval_logits"] - logit.mean()) / std
+        eps_e = (config.noise * np.random.default_rng([config.seed, 13]).standard_normal(len(c_e))
+                 if config.kind == "r" else 0.0)
+        y_e = targets(config.kind, c_e, eps_e)
+        fresh = {"teacher_logit": base["eval_logits"], "confidence": c_e, "target1": c_e, "target2": y_e,
+                 "task1": (c_e > t1).astype(np.int8), "task2": (y_e > t2).astype(np.int8)}
 
     summary = {
         "dataset": f"criteo-{config.kind}", "builder_version": BUILDER_VERSION, "rows": int(len(c)),
@@ -196,40 +226,51 @@ def build(source, out_dir, config: BuildConfig, *, rows: int | None = None, on_b
         "target_corr": config.target_corr, "scale": scale, "scale_search": config.scale == "auto",
         "thresholds": {"task1": t1, "task2": t2}, "noise": config.noise if config.kind == "r" else 0.0,
         "teacher_auc": round(float(base["auc"]), 6),
-        "teacher_rows": {"train": int(base["train_rows"]), "holdout": int(base["holdout_rows"])},
+        "teacher_rows": {"train": int(base["train_rows"]), "holdout": int(base["holdout_rows"]),
+                         "own_rows": teacher_source is not None},
         "seconds": {"teacher": round(t_teacher, 2)}, "config": _jsonable_config(config),
     }
     added = {"teacher_logit": logit, "confidence": c, "target1": c, "target2": y,
              "task1": task1, "task2": task2}
+    if fresh is not None:
+        summary["eval"] = {"rows": len(c_e), "source": cache.fingerprint(eval_source),
+                           "positive_rate": {t: round(float(fresh[t].mean()), 6) for t in TASKS},
+                           "pearson_continuous": round(pearson(c_e, y_e), 6)}
     with cache.atomic_dir(out_dir) as tmp:
         _write_table(tmp / TABLE_FILE, CriteoReader(source, on_bad_lines=on_bad_lines), rows, added)
+        if fresh is not None:
+            _write_table(tmp / EVAL_FILE, CriteoReader(eval_source, on_bad_lines=on_bad_lines), None, fresh)
         summary["seconds"]["total"] = round(time.perf_counter() - t0, 2)
         (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return summary
 
 
 def build_cached(source, cache_dir, config: BuildConfig, *, rows: int | None = None,
-                 on_bad_lines: str = "error") -> Path:
-    """The built directory for (source content, config, rows), building it on first use."""
+                 on_bad_lines: str = "error", teacher_source=None, eval_source=None) -> Path:
+    """The built directory for (sources' content, config, rows), building it on first use."""
+    extra = {k: cache.content_hash(v) for k, v in (("teacher_source", teacher_source), ("eval_source", eval_source))
+             if v is not None}
     key = cache.cache_key({"builder_version": BUILDER_VERSION, "source": cache.content_hash(source),
-                           "config": _jsonable_config(config), "rows": rows, "on_bad_lines": on_bad_lines})
+                           "config": _jsonable_config(config), "rows": rows, "on_bad_lines": on_bad_lines, **extra})
     target = Path(cache_dir) / "built" / f"criteo-{config.kind}-{key[:20]}"
     if not (target / SUMMARY_FILE).is_file():
         if target.exists():
             cache.remove_entry(target)
-        build(source, target, config, rows=rows, on_bad_lines=on_bad_lines, teacher_cache=cache_dir)
+        build(source, target, config, rows=rows, on_bad_lines=on_bad_lines, teacher_cache=cache_dir,
+              teacher_source=teacher_source, eval_source=eval_source)
     return target
 
 
 class SyntheticReader(Reader):
-    """Reads a built Criteo-R/UR directory: tasks task1, task2; extras confidence, target1, target2."""
+    """Reads a built Criteo-R/UR directory: tasks task1, task2; extras confidence, target1, target2.
+    `fresh`: its fresh evaluation rows (`eval.parquet`) instead of the students' rows."""
 
     schema = Schema(tasks=TASKS, dense=CRITEO_DENSE, sparse=CRITEO_SPARSE)
     extras = EXTRAS
 
-    def __init__(self, path, kind: str | None = None):
+    def __init__(self, path, kind: str | None = None, fresh: bool = False):
         self.path = Path(path)
-        summary_path, self.table_path = self.path / SUMMARY_FILE, self.path / TABLE_FILE
+        summary_path, self.table_path = self.path / SUMMARY_FILE, self.path / (EVAL_FILE if fresh else TABLE_FILE)
         if not (summary_path.is_file() and self.table_path.is_file()):
             raise DephnError(f"{self.path} is not a built Criteo-R/UR directory "
                              f"(needs {SUMMARY_FILE} and {TABLE_FILE}; see `dephn data build`)")

@@ -67,6 +67,12 @@ class TeacherResult:
     holdout_auc: float        # ROC AUC of the logit on the held-out rows
     train_rows: int
     holdout_rows: int
+    model: "Teacher | None" = None
+
+    def logits_of(self, sparse: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """(N,) float64 logits of other rows (encoded with the teacher's encoder)."""
+        return _logits(self.model, torch.as_tensor(np.ascontiguousarray(sparse), dtype=torch.int64),
+                       torch.as_tensor(np.ascontiguousarray(dense), dtype=torch.float32))
 
 
 def train_teacher(sparse: np.ndarray, dense: np.ndarray, click: np.ndarray, vocab_sizes: tuple[int, ...],
@@ -90,13 +96,17 @@ def train_teacher(sparse: np.ndarray, dense: np.ndarray, click: np.ndarray, voca
         torch.manual_seed(cfg.seed)
         model = Teacher(tuple(vocab_sizes), dense.shape[1], cfg)
         _fit(model, sparse_t, dense_t, click_t, train, rng, cfg)
-        model.eval()
-        with torch.no_grad():
-            logits = torch.cat([model(sparse_t[lo:lo + 65536], dense_t[lo:lo + 65536])
-                                for lo in range(0, n, 65536)]).double().numpy()   # (N,)
+        logits = _logits(model, sparse_t, dense_t)
     y_hold = np.asarray(click)[hold]
     auc = roc_auc(y_hold, logits[hold])
-    return TeacherResult(logits=logits, holdout_auc=auc, train_rows=len(train), holdout_rows=len(hold))
+    return TeacherResult(logits=logits, holdout_auc=auc, train_rows=len(train), holdout_rows=len(hold), model=model)
+
+
+@torch.no_grad()
+def _logits(model: Teacher, sparse_t: torch.Tensor, dense_t: torch.Tensor) -> np.ndarray:
+    model.eval()
+    return torch.cat([model(sparse_t[lo:lo + 65536], dense_t[lo:lo + 65536])
+                      for lo in range(0, len(sparse_t), 65536)]).double().numpy()   # (N,)
 
 
 def _fit(model: Teacher, sparse_t, dense_t, click_t, train: np.ndarray, rng: np.random.Generator,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy.stats import spearmanr
 from torch import nn
 
 from ..data.encoded import EncodedSplit
@@ -51,6 +52,13 @@ def predict(model: nn.Module, split: EncodedSplit, *, device: torch.device | str
 
 def evaluate(model: nn.Module, split: EncodedSplit, tasks, *, device="cpu", batch_size=16384,
              precision="fp32", name: str = "") -> dict:
-    """{task: {"auc", "logloss"}} of `model` on `split`."""
-    probs, _, _ = predict(model, split, device=device, batch_size=batch_size, precision=precision)
-    return task_metrics(np.asarray(split.labels), probs, tasks, split=name)
+    """{task: {"auc", "logloss"}} of `model` on `split`; where the split knows task k's true
+    continuous target (extra `target<k>`, generated data), also "truth_spearman": the rank
+    correlation of the task's logit with it (docs/decisions.md#ground-truth-beside-auc)."""
+    probs, logits, _ = predict(model, split, device=device, batch_size=batch_size, precision=precision)
+    metrics = task_metrics(np.asarray(split.labels), probs, tasks, split=name)
+    for k, task in enumerate(tasks):
+        truth = split.extras.get(f"target{k + 1}")
+        if truth is not None and len(truth) > 1:
+            metrics[task]["truth_spearman"] = float(spearmanr(logits[:, k], truth).statistic)
+    return metrics

@@ -127,3 +127,23 @@ def test_r_and_ur_from_one_source_share_one_teacher(built, tmp_path, monkeypatch
     assert ur.meta["builder"]["teacher_auc"] == r.meta["builder"]["teacher_auc"]
     tables = {k: pq.read_table(next((tmp_path / "built").glob(f"criteo-{k}-*")) / "table.parquet") for k in ("r", "ur")}
     np.testing.assert_array_equal(tables["r"].column("teacher_logit"), tables["ur"].column("teacher_logit"))
+
+
+def test_embedded_default_scores_on_fresh_rows_from_a_teacher_of_its_own(tmp_path):
+    """The generated Criteo-UR: the teacher learns on rows of its own stream, and the test split is
+    the fresh evaluation rows, labelled by the same teacher, scale and thresholds."""
+    d = load_dataset("criteo-ur", cache_dir=tmp_path, rows=3_000, teacher_rows=4_000, eval_rows=5_000)
+    built = d.meta["builder"]
+    assert built["teacher_rows"]["own_rows"] and built["teacher_rows"]["train"] == 3_600
+    assert len(d.test) == built["eval"]["rows"] == 5_000
+    assert len(d.train) + len(d.valid) < 3_000                  # the students' own test rows are not used
+    t1, t2 = built["thresholds"]["task1"], built["thresholds"]["task2"]
+    c, y = d.test.extras["target1"], d.test.extras["target2"]
+    np.testing.assert_array_equal(d.test.labels[:, 0], (c > t1).astype(np.float32))
+    np.testing.assert_array_equal(d.test.labels[:, 1], (y > t2).astype(np.float32))
+    np.testing.assert_allclose(y, synthetic.relation_ur(c.astype(np.float64)), rtol=1e-4, atol=1e-5)
+    assert abs(built["eval"]["positive_rate"]["task1"] - built["positive_rate"]["task1"]) < 0.05
+    again = load_dataset("criteo-ur", cache_dir=tmp_path, rows=3_000, teacher_rows=4_000, eval_rows=5_000)
+    np.testing.assert_array_equal(again.test.sparse, d.test.sparse)
+    with pytest.raises(DephnError, match="eval_rows must be >= 1"):
+        load_dataset("criteo-ur", cache_dir=tmp_path, rows=3_000, eval_rows=0)

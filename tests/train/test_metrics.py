@@ -26,3 +26,26 @@ def test_single_class_task_is_nan_with_a_warning_not_a_crash():
     assert math.isnan(m["a"]["auc"])
     assert math.isfinite(m["a"]["logloss"])
     assert mean_auc(m) == pytest.approx(0.5)
+
+
+def test_evaluate_ranks_each_logit_against_the_true_target_where_the_split_knows_it():
+    import torch
+    from scipy.stats import spearmanr
+
+    from dephn.data.encoded import EncodedSplit
+    from dephn.models.output import ModelOutput
+    from dephn.train.evaluate import evaluate
+
+    class Echo(torch.nn.Module):             # task 1's logit is dense[:, 0], task 2's is -dense[:, 1]
+        def forward(self, sparse, dense):
+            return ModelOutput(logits={"a": dense[:, 0], "b": -dense[:, 1]})
+
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(500, 2)).astype(np.float32)
+    labels = (rng.random((500, 2)) < 0.5).astype(np.float32)
+    truth = {"target1": dense[:, 0] ** 3, "target2": dense[:, 1] + rng.normal(size=500)}
+    split = EncodedSplit(np.zeros((500, 1), np.int64), dense, labels, extras=truth)
+    metrics = evaluate(Echo(), split, ("a", "b"))
+    assert metrics["a"]["truth_spearman"] == pytest.approx(1.0)           # monotone: ranks agree
+    assert metrics["b"]["truth_spearman"] == pytest.approx(spearmanr(-dense[:, 1], truth["target2"]).statistic)
+    assert "truth_spearman" not in evaluate(Echo(), EncodedSplit(split.sparse, dense, labels), ("a", "b"))["a"]
