@@ -1,18 +1,7 @@
-"""The study report: one self-contained, offline HTML page per study output folder.
-
-`build_report(out_dir)` reads what the study wrote into `outputs/<profile>/`
-
-    figures/index.json + figures/<name>.json   plotly figures (drawn interactively in the page)
-    tables/index.json  + tables/<name>.csv     result tables
-    claims.json                                the paper's claims, checked against this run
-    study.json                                 profile, parameters, versions, data fingerprints
-    results/records/*.json                     one record per training run (the results store)
-
-and writes `<out_dir>/report.html` atomically: plotly.js inlined once, every figure embedded from
-its plotly JSON and grouped by the notebook that made it, every table, the claims table, the run
-configuration and a summary of the runs. A missing or unreadable piece is said so in the page
-(the report is most useful exactly when a study went wrong), never an exception; only a path
-that is not a study output folder at all is a `DephnError`. `loaders` reads the folder,
+"""The study report: `build_report(out_dir)` writes one self-contained, offline page
+`<out_dir>/report.html` from a study output folder (`PIECES`: figures/, tables/, claims.json,
+study.json, results/). A missing or unreadable piece is said so in the page, never an exception;
+only a path that is no study output folder is a `DephnError`. `loaders` reads the folder,
 `sections` makes the page's sections, `template` holds the HTML blocks, CSS and JS (no I/O).
 """
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Reading a study output folder: its JSON files, the figure and table indexes, the results store.
-
-Nothing here raises for a missing or broken piece: an absent piece is None, an unreadable one is
-None (or an item carrying its `problem`) and is also recorded in `Problems`, which the page
-shows at the top.
+"""Reading a study output folder. Nothing here raises for a missing or broken piece: an absent
+piece is None, an unreadable one None (or an item carrying its `problem`) and recorded in `Problems`.
 """
 from __future__ import annotations
 
@@ -42,8 +39,7 @@ def read_json(path: Path, expect: type | tuple[type, ...], problems: Problems):
 
 
 def _index_entries(index: Path, problems: Problems) -> list[dict] | None:
-    """The entries of a figures/ or tables/ index: {"figures": [...]} as `dephn.plotting.save`
-    writes it, or a plain list as the study writes tables/index.json."""
+    """The entries of a figures/ or tables/ index: {"figures": [...]} (`dephn.plotting.save`) or a list."""
     kind = index.parent.name
     data = read_json(index, (list, dict), problems)
     if isinstance(data, dict):
@@ -60,7 +56,7 @@ def _index_entries(index: Path, problems: Problems) -> list[dict] | None:
 
 
 def _find_file(folder: Path, entry: dict, key: str, suffix: str) -> Path | None:
-    """The entry's file with this suffix: as listed under `key` (a name, or {format: name}),
+    """The entry's file with this suffix: as listed under `key` (a name, a list or {format: name}),
     else `<folder>/<name><suffix>`."""
     files = entry.get(key) or []
     listed = [files] if isinstance(files, str) else list(files.values()) if isinstance(files, dict) else files
@@ -156,8 +152,7 @@ def load_tables(root: Path, problems: Problems) -> list[TableItem] | None:
 
 
 def load_records(root: Path, problems: Problems) -> list[dict] | None:
-    """The results store's records (read here, not via ResultsStore.records(), so that one
-    corrupt record is a reported problem rather than a crash)."""
+    """The results store's records (one that does not read is a reported problem, not a crash)."""
     records_dir = ResultsStore(root / "results").records_dir
     if not records_dir.is_dir():
         return None

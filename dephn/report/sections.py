@@ -1,6 +1,5 @@
-"""The sections of the page: the claims table, the figures, the tables, the training runs and the
-run configuration (study.json). Each says so in a note when the study did not produce its piece,
-or produced it empty.
+"""The sections of the page: claims, figures, tables, training runs and run configuration, each
+with a note when the study did not produce its piece or produced it empty.
 """
 from __future__ import annotations
 
@@ -175,8 +174,8 @@ _STUDY_KEYS = ("profile", "started", "finished", "seconds", "code_version", "par
 
 
 def config_section(study: dict | None, root: Path) -> Section:
-    """Profile and timing, parameters, package versions, data fingerprints, the notebooks run (each
-    linked to its executed copy) and any other key study.json holds."""
+    """study.json: profile and timing, parameters, packages, data fingerprints, the notebooks run
+    (linked to their executed copies) and any other key."""
     sec = Section("configuration", "Run configuration")
     if study is None:
         sec.body = note("No study.json was found: the run configuration is unknown.")

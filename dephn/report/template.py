@@ -1,8 +1,5 @@
-"""HTML building blocks of the study report: escaping, tables, the page skeleton, CSS and JS.
-
-Plain text assembly, no I/O: the rest of `dephn.report` decides *what* goes in the page, this
-module *how it looks*. The page works offline and from a `file://` URL: no external stylesheet,
-font, script or image is ever referenced.
+"""HTML building blocks of the study report (escaping, tables, the page skeleton, CSS and JS), no
+I/O; the page references no external stylesheet, font, script or image.
 """
 from __future__ import annotations
 
@@ -28,15 +25,13 @@ def slug(text: str) -> str:
 
 
 def json_for_script(obj) -> str:
-    """JSON that can sit inside `<script type="application/json">` whatever strings it holds: `<`,
-    `>` and `&` as JSON unicode escapes (a trace named `"</script>"` would close the element)."""
+    """JSON safe inside `<script type="application/json">`: `<`, `>` and `&` as unicode escapes."""
     text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def short_number(text: str) -> str | None:
-    """A number's cell text, a long float (`0.731234567`) shortened to 5 significant digits; None
-    for text that is not a number."""
+    """A number's cell text, a long float shortened to 5 significant digits; None for a non-number."""
     t = text.strip()
     try:
         value = float(t)
@@ -103,8 +98,7 @@ def toc(sections: Sequence[Section]) -> str:
 
 
 def page(title: str, header_html: str, sections: Sequence[Section], plotly_js: str | None) -> str:
-    """The whole document; `plotly_js` (the library's source) inlined once, or left out when the
-    report holds no interactive figure."""
+    """The whole document; `plotly_js` inlined once, or None when no figure is interactive."""
     scripts = ""
     if plotly_js is not None:
         scripts = f'<script id="plotly-js">{plotly_js}</script><script>{RENDER_JS}</script>'
