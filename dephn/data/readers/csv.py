@@ -1,21 +1,8 @@
 """Any delimited text file, described by a `CsvSpec`: how users bring their own data.
 
-A spec names the files, the separator, whether there is a header, which columns are task labels,
-dense and sparse fields (by header name or 0-based position), which label strings count as
-positive, and how dense values are transformed; from a dict or a JSON file, where an unknown key
-is an error (a typo never passes silently). Example JSON:
-
-    {"paths": ["clicks.tsv"], "sep": "\\t", "header": false,
-     "tasks": [0, 1], "dense": [2, 3], "sparse": [4, 5, 6],
-     "positive": ["1", "yes"], "negative": ["0", "no"], "dense_transform": "none"}
-
-Relative paths in a JSON spec are relative to its folder. A spec may leave out `paths` and be
-applied to a file given separately, `CsvReader("train.tsv", spec="spec.json")`, so one spec serves
-a user's train, valid and test files. `"sparse": "rest"` (the bare string; `["rest"]` is a column
-called "rest") makes every column not named in `tasks`, `dense`, `extras` or `ignore` a sparse
-field; it needs column names (a header, or `names`). `ignore` lists columns read by nothing (what
-keeps a row key out of "rest"). A spec that resolves to no sparse or no dense field still loads,
-with a one-line `dephn.errors.DataWarning`.
+The spec's keys are tabled in data/README.md ("Your own CSV"); from a dict or a JSON file (paths
+relative to its folder), where an unknown key is an error. A spec may leave out `paths` and be
+applied to a file given separately: `CsvReader("train.tsv", spec="spec.json")`.
 """
 from __future__ import annotations
 
@@ -31,7 +18,7 @@ from ...errors import DataError, DataWarning, DephnError
 from ..schema import Schema
 from . import convert
 from .base import Reader
-from .delimited import DelimitedFile, check_on_bad_lines
+from .delimited import DelimitedFile
 
 DENSE_TRANSFORMS = ("log1p", "none")
 REST = "rest"   # `"sparse": "rest"`: every column not otherwise named
@@ -47,6 +34,7 @@ def _refs(value, key: str) -> tuple:
 
 
 def _strings(value, key: str) -> tuple[str, ...]:
+    """Label values, as trimmed strings."""
     values = (value,) if isinstance(value, (str, int)) else tuple(value)
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (str, int, float)):
@@ -107,12 +95,10 @@ class CsvSpec:
 
     @property
     def sparse_is_rest(self) -> bool:
-        """Whether `sparse` is "rest" (resolved against the header by `resolve`)."""
         return isinstance(self.sparse, str) and self.sparse == REST
 
     def resolve(self, f: DelimitedFile) -> "CsvSpec":
-        """This spec with "rest" replaced by the names of `f`'s columns that no other key uses
-        (and `ignore` checked: every column must exist, none may be both used and ignored)."""
+        """This spec with "rest" replaced by the names of `f`'s columns no other key uses."""
         used = {f.position(r) for r in self.tasks + self.dense + self.extras
                 + (() if self.sparse_is_rest else self.sparse)}
         ignored = {f.position(r) for r in self.ignore}
@@ -129,8 +115,7 @@ class CsvSpec:
 
     @classmethod
     def from_dict(cls, data: Mapping, base_dir=None) -> "CsvSpec":
-        """A spec from a mapping (e.g. parsed JSON). Unknown keys are an error; relative paths
-        are joined to `base_dir` when given."""
+        """A spec from a mapping (e.g. parsed JSON); relative paths are joined to `base_dir`."""
         known = [f.name for f in fields(cls)]
         unknown = sorted(set(data) - set(known))
         if unknown:
@@ -171,14 +156,8 @@ def as_spec(spec: CsvSpec | Mapping | str | Path) -> CsvSpec:
 
 
 class CsvReader(Reader):
-    """Reads delimited files described by a `CsvSpec` (see the module docstring).
-
-    source: a CsvSpec, a dict of its fields, or the path of a JSON spec; or, when `spec` is
-    given, one data file, read with that spec (whose `paths` are then ignored).
-    on_bad_lines: "error" (DataError at the first bad line) | "skip" (drop and count).
-    Schema names are the header names (or `names`, or "col<i>" without a header) of the
-    first file; `spec` is the given spec with "rest" resolved against that file.
-    """
+    """Reads delimited files described by a `CsvSpec`: `source` is the spec (a CsvSpec, its dict or a
+    JSON path), or, with `spec` given, the one data file. Schema names come from the first file."""
 
     def __init__(self, source: CsvSpec | Mapping | str | Path, *, spec: CsvSpec | Mapping | str | Path | None = None,
                  on_bad_lines: str = "error"):
@@ -189,7 +168,7 @@ class CsvReader(Reader):
         if not spec.paths:
             raise DephnError("CsvSpec.paths: no data file given (set paths, or pass the file with spec=)")
         self.files = [DelimitedFile(p, sep=spec.sep, header=spec.header, names=spec.names,
-                                    on_bad_lines=check_on_bad_lines(on_bad_lines)) for p in spec.paths]
+                                    on_bad_lines=on_bad_lines) for p in spec.paths]
         self.spec = spec = spec.resolve(self.files[0])
         self._refs = spec.tasks + spec.dense + spec.sparse + spec.extras
         for f in self.files:  # every file must have every column, before any is read
@@ -225,10 +204,22 @@ class CsvReader(Reader):
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         self.skipped_lines = 0
         n_rows = 0
+        s = self.schema
+        names = s.tasks + s.dense + s.sparse + self.extras   # the columns of `_refs`, in order
         for f in self.files:
             for table, first in f.iter_tables(self._refs, chunk_rows):
-                frame, n_bad = self._frame(f, table, first)
-                self.skipped_lines += n_bad
+                check = f.row_check(first, table.num_rows)
+                cols = {}
+                for k, name in enumerate(names):
+                    arr, src = table.column(k), f.name(self._refs[k])
+                    if name in s.tasks:
+                        cols[name] = convert.labels(arr, self.labels, check, src)
+                    elif name in s.sparse:
+                        cols[name] = convert.sparse(arr)
+                    else:  # dense and extras are numbers
+                        cols[name] = convert.dense(arr, check, src)
+                frame = convert.assemble(cols, check)
+                self.skipped_lines += check.n_bad
                 n_rows += len(frame)
                 if len(frame):
                     yield frame
@@ -236,21 +227,3 @@ class CsvReader(Reader):
         if n_rows == 0:
             raise DataError(f"no usable rows: all {self.skipped_lines} data lines were bad and skipped",
                             path=", ".join(self.spec.paths))
-
-    def _frame(self, f: DelimitedFile, table, first: int) -> tuple[pd.DataFrame, int]:
-        """One table of strings -> one chunk in schema terms (columns by position in `_refs`)."""
-        check = convert.RowCheck(table.num_rows, path=f.path, line_of=lambda i: f.line_of(first + i),
-                                 on_bad_lines=f.on_bad_lines,
-                                 note=lambda i, message, column: f.note_skip(first + i, message, column))
-        s = self.schema
-        names = list(s.tasks + s.dense + s.sparse + self.extras)
-        cols = {}
-        for k, name in enumerate(names):
-            arr, src = table.column(k), f.name(self._refs[k])
-            if name in s.tasks:
-                cols[name] = convert.labels(arr, self.labels, check, src)
-            elif name in s.sparse:
-                cols[name] = convert.sparse(arr)
-            else:  # dense and extras are numbers
-                cols[name] = convert.dense(arr, check, src)
-        return convert.assemble(cols, check), check.n_bad

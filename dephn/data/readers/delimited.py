@@ -1,14 +1,9 @@
 """Delimited text files streamed as bounded chunks of string columns, with errors that name the line.
 
-The CSV-like readers (Ali-CCP processed CSVs, AliExpress, WeChat-2021, user CSVs) share this:
-pyarrow's streaming CSV parser reads the file block by block (never whole), only the selected
-columns are materialised, every value stays a UTF-8 string until `readers.convert` parses it,
-and a record with the wrong number of fields is either a `DataError` naming file and line
-(`on_bad_lines="error"`) or skipped and counted (`"skip"`).
-
-Line numbers are physical, 1-based, the header line counted. They assume one record per line
-(true of every format read here): a quoted field holding a newline is read, but the lines
-reported after it are one off. Blank lines are ignored, as pandas and pyarrow do.
+Shared by the CSV-like readers: pyarrow's streaming parser reads block by block, only the selected
+columns are materialised, as strings, until `readers.convert` parses them; a record with the wrong
+field count is a `DataError` naming file and line ("error") or skipped and counted ("skip").
+Lines are physical and 1-based, header counted, assuming one record per line; blank lines are ignored.
 """
 from __future__ import annotations
 
@@ -23,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ...errors import DataError, DephnError
-from .convert import SkipLog
+from .convert import RowCheck, SkipLog
 
 ON_BAD_LINES = ("error", "skip")
 BLOCK_BYTES = 1 << 20  # pyarrow parse block; pyarrow reads some blocks ahead, so this bounds memory (a line must fit)
@@ -72,13 +67,8 @@ def position_among_all(kept: int, dropped: Sequence[int], first: int = 0) -> int
 
 
 class DelimitedFile:
-    """One delimited text file: its column names, and its rows as chunks of string columns.
-
-    header: whether line 1 names the columns; names: column names without one (default "col0",
-    ...). on_bad_lines: "error" | "skip" for records with a wrong field count; after a pass,
-    `skipped_lines` counts them and `skipped_examples` gives the first few (with those a reader
-    reported through `note_skip`), in file order.
-    """
+    """One delimited text file: its column names (from the header, `names` or "col<i>"), and its rows as
+    chunks of string columns; after a pass, `skipped_lines` and `skipped_examples` (file order)."""
 
     def __init__(self, path, *, sep: str = ",", header: bool = True,
                  names: Sequence[str] | None = None, on_bad_lines: str = "error"):
@@ -102,7 +92,6 @@ class DelimitedFile:
         self._invalid: list[int] = []      # record ordinals pyarrow skipped (wrong field count), ascending
 
     def _first_record(self) -> list[str]:
-        """Fields of the first non-blank line (the header, or the first record)."""
         with open(self.path, "rb") as f:  # binary: a bad byte further on is not this line's fault
             for number, raw in enumerate(f, start=1):
                 if raw.strip(b"\r\n"):
@@ -135,48 +124,57 @@ class DelimitedFile:
         return hits[0]
 
     def name(self, ref: str | int) -> str:
-        """The column's name (header name, given name, or "col<i>")."""
         return self.columns[self.position(ref)]
 
     def iter_tables(self, refs: Sequence[str | int], chunk_rows: int) -> Iterator[tuple[pa.Table, int]]:
-        """Yield (table, first): `table` holds the columns `refs` as strings (null where the field
-        is empty), named by `name(ref)`, `chunk_rows` rows (the last chunk fewer); `first` is the
-        0-based ordinal among the file's records of its first row. A header without data lines
-        is a DataError."""
+        """(table, first) pairs: the columns `refs` as strings (null = empty field), named by `name(ref)`,
+        `chunk_rows` rows (the last fewer); `first`: the 0-based record ordinal of its first row."""
         if chunk_rows < 1:
             raise DephnError(f"chunk_rows must be >= 1, got {chunk_rows}")
         positions = [self.position(r) for r in refs]
         internal = [f"f{i}" for i in range(len(self.columns))]  # unique even when header names repeat
+        wanted = [internal[p] for p in positions]
         self.skipped_lines = 0
         self.skips.clear()
         self._invalid = []
         first_bad = []
 
         def on_invalid(row) -> str:
-            # called by pyarrow, in file order, for a record whose field count differs from the header's
+            # called by pyarrow, in file order, for a record whose field count differs from the header's;
+            # pyarrow numbers the non-blank lines, header included
             self.skipped_lines += 1
-            if not first_bad:
-                first_bad.append(row)
+            record = row.number - (2 if self.header else 1)
+            message = (f"expected {row.expected_columns} fields (as on "
+                       f"{'the header' if self.header else 'line 1'}), found {row.actual_columns}")
             if self.on_bad_lines == "skip":
-                record = self._record_number(row)
                 self._invalid.append(record)
-                self.skips.add(record, self._field_count_message(row), path=self.path)
+                self.skips.add(record, message, path=self.path)
+            elif not first_bad:
+                first_bad.append(DataError(message, path=self.path, line=self.line_of(record)))
             return "skip"
 
         def batches() -> Iterator[pa.RecordBatch]:
             try:
-                reader = self._open(internal, [internal[p] for p in positions], on_invalid)
-                while True:
-                    try:
-                        batch = reader.read_next_batch()
-                    except StopIteration:
-                        break
-                    self._raise_bad_record(first_bad)
+                for batch in pacsv.open_csv(
+                    self.path,
+                    read_options=pacsv.ReadOptions(column_names=internal, skip_rows=1 if self.header else 0,
+                                                   block_size=BLOCK_BYTES, use_threads=False),
+                    parse_options=pacsv.ParseOptions(delimiter=self.sep, newlines_in_values=False,
+                                                     ignore_empty_lines=True, invalid_row_handler=on_invalid),
+                    # an empty field is null (missing); no other spelling ("NA", "null") is
+                    convert_options=pacsv.ConvertOptions(include_columns=wanted, strings_can_be_null=True,
+                                                         null_values=[""], quoted_strings_can_be_null=False,
+                                                         column_types={c: pa.string() for c in wanted})):
+                    if first_bad:
+                        raise first_bad[0]
                     if batch.num_rows:
                         yield batch
             except pa.ArrowInvalid as e:
-                raise DataError(_parse_error(e), path=self.path) from None
-            self._raise_bad_record(first_bad)
+                hint = (f" (a line longer than {BLOCK_BYTES >> 20} MiB, or a quoted field holding a newline)"
+                        if "straddl" in str(e) else "")
+                raise DataError(f"cannot parse: {e}{hint}", path=self.path) from None
+            if first_bad:
+                raise first_bad[0]
 
         names = [self.columns[p] for p in positions]
         n_done = 0
@@ -186,47 +184,21 @@ class DelimitedFile:
         if n_done == 0 and self.skipped_lines == 0:
             raise DataError("no data lines" + (" after the header" if self.header else ""), path=self.path)
 
-    def _open(self, internal: list[str], wanted: list[str], on_invalid):
-        return pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(column_names=internal, skip_rows=1 if self.header else 0,
-                                           block_size=BLOCK_BYTES, use_threads=False),
-            parse_options=pacsv.ParseOptions(delimiter=self.sep, newlines_in_values=False,
-                                             ignore_empty_lines=True, invalid_row_handler=on_invalid),
-            # an empty field is null (missing); no other spelling ("NA", "null") is
-            convert_options=pacsv.ConvertOptions(include_columns=wanted, strings_can_be_null=True,
-                                                 null_values=[""], quoted_strings_can_be_null=False,
-                                                 column_types={c: pa.string() for c in wanted}),
-        )
-
-    def _raise_bad_record(self, first_bad: list) -> None:
-        if first_bad and self.on_bad_lines == "error":
-            row = first_bad[0]
-            raise DataError(self._field_count_message(row), path=self.path, line=self.line_of(self._record_number(row)))
-
-    def _record_number(self, row) -> int:
-        """0-based ordinal, among the file's non-blank data lines, of a row pyarrow rejected
-        (pyarrow numbers the non-blank lines, header included, not the physical ones)."""
-        return row.number - (2 if self.header else 1)
-
-    def _field_count_message(self, row) -> str:
-        return (f"expected {row.expected_columns} fields (as on {'the header' if self.header else 'line 1'}), "
-                f"found {row.actual_columns}")
-
-    def note_skip(self, kept: int, message: str, column: str | None = None) -> None:
-        """Record that a reader dropped the `kept`-th yielded record of the last pass in "skip"
-        mode (for `skipped_examples`; the reader counts it itself)."""
-        self.skips.add(position_among_all(kept, self._invalid), message, path=self.path, column=column)
+    def row_check(self, first: int, n_rows: int) -> RowCheck:
+        """A `RowCheck` for the `n_rows` rows of a table whose first row is the `first`-th yielded record:
+        lines are this file's, and rows it drops in "skip" mode are noted for `skipped_examples`."""
+        return RowCheck(n_rows, path=self.path, line_of=lambda i: self.line_of(first + i),
+                        on_bad_lines=self.on_bad_lines,
+                        note=lambda i, message, column: self.skips.add(
+                            position_among_all(first + i, self._invalid), message, path=self.path, column=column))
 
     @property
     def skipped_examples(self) -> list[str]:
-        """The first skipped lines of the last pass, in file order, one line each."""
         return self.skips.texts(line_of=self._lines_of)
 
     def line_of(self, ordinal: int) -> int:
-        """The physical line of the record with this 0-based ordinal (among all records).
-        Only error paths and skip reports call this: it rescans the file rather than keeping a
-        line index for every row, skipping blank lines as the parser does."""
+        """The physical line of the record with this 0-based ordinal, by rescanning the file (only
+        error paths and skip reports ask)."""
         return self._lines_of([ordinal])[ordinal]
 
     def _lines_of(self, ordinals) -> dict[int, int]:
@@ -247,21 +219,10 @@ class DelimitedFile:
         raise ValueError(f"{self.path} has no record number {last}")
 
 
-def _parse_error(e: Exception) -> str:
-    """pyarrow's parse failure (e.g. invalid UTF-8), with a hint for the one that needs it."""
-    text = f"cannot parse: {e}"
-    if "straddl" in str(e):
-        text += f" (a line longer than {BLOCK_BYTES >> 20} MiB, or a quoted field holding a newline)"
-    return text
-
-
 def iter_line_chunks(path, chunk_rows: int) -> Iterator[tuple[pa.Array, np.ndarray]]:
-    """The non-blank lines of a text file, `chunk_rows` physical lines at a time, for the formats
-    that are not a fixed-width CSV (Ali-CCP raw feature lists, ESMM text).
-
-    Yields (lines, numbers): the lines without their line ending as a pyarrow string array, and
-    their 1-based line numbers (int64). Lines split on "\\n" only: the Ali-CCP separators
-    \\x01..\\x03 are ordinary characters."""
+    """(lines, numbers): a text file's non-blank lines, `chunk_rows` physical lines at a time, as a
+    string array without line endings, and their 1-based line numbers (int64). Lines split on "\\n"
+    only (the Ali-CCP separators \\x01..\\x03 are ordinary characters)."""
     if chunk_rows < 1:
         raise DephnError(f"chunk_rows must be >= 1, got {chunk_rows}")
     path = require_file(path)
@@ -279,14 +240,6 @@ def iter_line_chunks(path, chunk_rows: int) -> Iterator[tuple[pa.Array, np.ndarr
             try:
                 arr = pa.array(lines, pa.binary()).cast(pa.string())
             except pa.ArrowInvalid:
-                bad = next(i for i, line in enumerate(lines) if not _is_utf8(line))
+                bad = next(i for i, line in enumerate(lines) if line.decode("utf-8", "replace").encode() != line)
                 raise DataError("not valid UTF-8 text", path=path, line=int(numbers[bad])) from None
             yield arr, numbers
-
-
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True

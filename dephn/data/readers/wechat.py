@@ -101,8 +101,7 @@ class WeChatReader(Reader):
         keys, sparse, dense = [], {c: [] for c in FEED_SPARSE}, {c: [] for c in FEED_DENSE}
         tags = []
         for table, first in f.iter_tables(self._feed_cols, 50_000):
-            check = convert.RowCheck(table.num_rows, path=f.path, line_of=lambda i, o=first: f.line_of(o + i),
-                                     on_bad_lines="error")
+            check = f.row_check(first, table.num_rows)
             keys.append(table.column("feedid"))
             for c in FEED_SPARSE:
                 sparse[c].append(convert.null_if_empty(table.column(c)))
@@ -127,9 +126,7 @@ class WeChatReader(Reader):
         self.skipped_lines = 0
         n_rows = 0
         for table, first in a.iter_tables(self._action_cols, chunk_rows):
-            check = convert.RowCheck(table.num_rows, path=a.path, line_of=lambda i, o=first: a.line_of(o + i),
-                                     on_bad_lines=a.on_bad_lines,
-                                     note=lambda i, message, column, o=first: a.note_skip(o + i, message, column))
+            check = a.row_check(first, table.num_rows)
             cols = {t: convert.labels(table.column(t), convert.BINARY, check, t) for t in self.schema.tasks}
             feedid = table.column("feedid")
             at = feeds.index.get_indexer(feedid.to_pandas())
