@@ -26,19 +26,15 @@ _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 def _scalar(value, kind):
     """`value` (from JSON or typed on a command line) as `kind`; ValueError when it is not one."""
+    if isinstance(value, (list, tuple, dict)) or (isinstance(value, bool) and kind not in (bool, str)):
+        raise ValueError
     if kind is bool:
-        if isinstance(value, bool):
-            return value
         text = str(value).strip().lower()
-        if text in _TRUE | _FALSE:
-            return text in _TRUE
-        raise ValueError
-    if kind is str:
-        if isinstance(value, (list, tuple, dict)):
+        if not isinstance(value, bool) and text not in _TRUE | _FALSE:
             raise ValueError
+        return value if isinstance(value, bool) else text in _TRUE
+    if kind is str:
         return str(value)
-    if isinstance(value, bool) or isinstance(value, (list, tuple, dict)):
-        raise ValueError
     if kind is int:
         if isinstance(value, float) and not value.is_integer():
             raise ValueError

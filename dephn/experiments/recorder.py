@@ -64,13 +64,9 @@ class Recorder:
     def save(self, directory: str | Path) -> None:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        arrays = {}
-        for name, seq in self.gates.items():
-            arrays[f"gates::{name}"] = np.stack(seq)
-        for name, seq in self.vg_coef.items():
-            arrays[f"vg::{name}"] = np.stack(seq)
-        for name, a in self.final.items():
-            arrays[f"final::{name}"] = np.asarray(a)
+        arrays = {**{f"gates::{name}": np.stack(seq) for name, seq in self.gates.items()},
+                  **{f"vg::{name}": np.stack(seq) for name, seq in self.vg_coef.items()},
+                  **{f"final::{name}": np.asarray(a) for name, a in self.final.items()}}
         meta = {"tasks": list(self.tasks), "steps": self.steps, "epochs": self.epochs,
                 "vg_steps": self.vg_steps, "vg_stats": self.vg_stats, "balance": self.balance}
         atomic_write(d / "recorder.json", json.dumps(meta, default=json_default).encode())

@@ -111,13 +111,13 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
     for r in records:
         row = {k: r.get(k) for k in ("run_id", "status", "model", "dataset", "seed", "label",
                                      "data_fingerprint", "code_version", "device")}
-        setting = VGSetting.parse((r.get("train_options") or {}).get("vg"))
+        opts = r.get("train_options") or {}
+        setting = VGSetting.parse(opts.get("vg"))
         row["gamma"] = setting.gamma if setting else None
         row["corr"] = setting.corr if setting else None
         row["virtual_gradient"] = setting is not None
-        row["balance"] = (r.get("train_options") or {}).get("balance", "none")
-        row["gate_optimizer"] = (r.get("train_options") or {}).get("gate_optimizer", "adam")
-        row["lr"] = (r.get("train_options") or {}).get("lr")
+        row["balance"], row["gate_optimizer"] = opts.get("balance", "none"), opts.get("gate_optimizer", "adam")
+        row["lr"] = opts.get("lr")
         row["parameters"] = r.get("parameters")
         row["best_epoch"], row["stopped"], row["steps"] = r.get("best_epoch"), r.get("stopped"), r.get("steps")
         for split in ("valid", "test"):

@@ -16,8 +16,6 @@ from ..errors import DephnError
 from .theme import TRUE_CURVE_COLOR, colors_for, fill_band, finish, require_columns
 
 C_LABEL = "base confidence c (teacher logit)"
-ACT_LABEL = "model activation (logit)"
-TRUE_LABEL = "true target y(c) (right axis)"
 
 Curve = tuple[np.ndarray, np.ndarray]
 
@@ -98,7 +96,14 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
                     title: str | None = None) -> go.Figure:
     """Fig. 7, one panel per task. c: (N,) base confidence; activations: model -> task -> (N,)
     logits; true_curves: task -> (c_grid, y_grid); colors: model -> colour."""
-    c = _check(c, activations)
+    c = np.asarray(c, dtype=float).reshape(-1)
+    if not activations:
+        raise DephnError("no model activations to plot")
+    for model, acts in activations.items():
+        for task, a in acts.items():
+            if np.shape(a)[0] != len(c):
+                raise DephnError(f"activation of {model!r}/{task!r} has {np.shape(a)[0]} rows, "
+                                 f"c has {len(c)}")
     tasks = list(tasks) if tasks is not None else list(next(iter(activations.values())))
     fig = make_subplots(rows=1, cols=len(tasks), subplot_titles=[f"task {t}" for t in tasks],
                         specs=[[{"secondary_y": True}] * len(tasks)], horizontal_spacing=0.1)
@@ -113,9 +118,10 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
         if task in true_curves:
             fig.add_trace(true_curve_trace(true_curves[task], showlegend=j == 1),
                           row=1, col=j, secondary_y=True)
-        fig.update_yaxes(title_text=ACT_LABEL if j == 1 else None, row=1, col=j, secondary_y=False)
-        fig.update_yaxes(title_text=TRUE_LABEL if j == len(tasks) else None, row=1, col=j,
-                         secondary_y=True, showgrid=False, zeroline=False, tickmode="auto")
+        fig.update_yaxes(title_text="model activation (logit)" if j == 1 else None, row=1, col=j,
+                         secondary_y=False)
+        fig.update_yaxes(title_text="true target y(c) (right axis)" if j == len(tasks) else None,
+                         row=1, col=j, secondary_y=True, showgrid=False, zeroline=False, tickmode="auto")
         fig.update_xaxes(title_text=C_LABEL, row=1, col=j)
     models = " vs ".join(activations)
     return finish(fig, title or f"Activation against base confidence c: {models} (paper Fig. 7); "
@@ -149,18 +155,6 @@ def task_relation(act1: Mapping[str, np.ndarray], act2: Mapping[str, np.ndarray]
     return finish(fig, title or f"Relation between the tasks as learnt by each model (left; "
                                 f"binned median, {level:.0%} band) and in the data (right, paper eq. 3)",
                   width=1150, height=500)
-
-
-def _check(c, activations) -> np.ndarray:
-    c = np.asarray(c, dtype=float).reshape(-1)
-    if not activations:
-        raise DephnError("no model activations to plot")
-    for model, acts in activations.items():
-        for task, a in acts.items():
-            if np.shape(a)[0] != len(c):
-                raise DephnError(f"activation of {model!r}/{task!r} has {np.shape(a)[0]} rows, "
-                                 f"c has {len(c)}")
-    return c
 
 
 def target_curves(c: np.ndarray, targets: Mapping[str, np.ndarray], *, mode: str = "lines",

@@ -52,7 +52,8 @@ def save_figure(fig: go.Figure, name: str, out_dir: str | Path, *, title: str | 
         fig = go.Figure(fig)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    title = title if title is not None else (_figure_title(fig) or name)
+    if title is None:       # the figure's title without its markup (<br>, <b> ...), else the name
+        title = " ".join(re.sub(r"<[^>]+>", " ", fig.layout.title.text or "").split()) or name
 
     written: dict[str, Path] = {}
     written["json"] = atomic_write(out / f"{name}.json", fig.to_json().encode())
@@ -144,11 +145,6 @@ def _start_kaleido() -> None:
 
 
 # --- HTML ----------------------------------------------------------------------------------
-
-
-def _figure_title(fig: go.Figure) -> str:
-    text = re.sub(r"<[^>]+>", " ", fig.layout.title.text or "")   # drop <br>, <b> ...
-    return " ".join(text.split())
 
 
 def _html_page(fig: go.Figure, title: str, caption: str, source: str) -> str:
