@@ -1,7 +1,8 @@
 """The `dephn` command line (also `python -m dephn`): the top layer of the package.
 
 One module per command family adds its subparsers (`add_parser(subparsers)`); this module
-dispatches and turns user errors into one clear line and a non-zero exit, never a traceback.
+dispatches and turns user errors into one clear line and a non-zero exit, never a traceback: a bad flag
+is refused where it is parsed (`args`: its type), before any data loads or any run trains.
 Nothing below `dephn.cli` imports it.
 """
 from __future__ import annotations
@@ -28,14 +29,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:         # a bad flag (1) is returned like any bad input; --help, --version,
+        if stop.code != 1:             # no or an unknown command (0, 2) still exit
+            raise
+        return 1
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
     try:
         result = args.func(args)
-    except DephnError as e:
-        print(f"dephn: error: {e}", file=sys.stderr)
+    except (DephnError, argparse.ArgumentTypeError, OSError) as e:   # a flag's check of a computed default; a
+        print(f"dephn: error: {e}", file=sys.stderr)                   # file system that refuses a write
         return 1
     except KeyboardInterrupt:
         print("dephn: interrupted", file=sys.stderr)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+from pathlib import Path
 
 import torch
 
@@ -16,15 +18,20 @@ from ..virtual_gradient import VGSetting, parse_settings
 
 __all__ = ["DEFAULT_PROFILE", "Parser", "add_data_args", "add_profile_arg", "add_threads_arg",
            "add_train_args", "add_workers_args", "apply_threads", "balance_method", "balance_methods",
-           "data_options", "non_negative_int", "parse_seeds", "parse_set", "positive_float", "positive_int",
-           "seed_list", "train_options", "vg_setting", "vg_settings", "worker_options"]
+           "data_options", "in_file", "non_negative_int", "out_dir", "out_file", "parse_seeds", "parse_set",
+           "positive_float", "positive_int", "seed_list", "train_options", "vg_setting", "vg_settings",
+           "worker_options"]
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's usage errors: one line, exit 2
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
+    """argparse's errors: `dephn: error: ...`, one line and exit 1 like every other bad input (`DephnError`);
+    only a command line that names no known command (`dephn`, `dephn data`) gets the usage and exit 2."""
+    def error(self, message):
+        no_command = self._subparsers is not None and not message.startswith("unrecognized")
+        if no_command:
+            self.print_usage(sys.stderr)
+        print(f"dephn: error: {message}" + ("" if no_command else f" (see {self.prog} -h)"), file=sys.stderr)
+        raise SystemExit(2 if no_command else 1)
 
 
 def parse_set(items, flag: str = "--set") -> dict:
@@ -61,7 +68,7 @@ def parse_seeds(text: str) -> list[int]:
 
 
 # -- flag types: a flag's text becomes its typed value where it is parsed ---------------------
-# (argparse `type=`): a bad value is one line and exit 2, before any data loads
+# (argparse `type=`): a bad value is one line and exit 1, before any data loads
 
 def _integer(text: str) -> int:
     try:
@@ -131,26 +138,64 @@ def seed_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+# -- paths: refused where the flag is parsed, before anything loads or trains ---------------
+
+def _text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got ''")
+    return text
+
+
+def _may_write_in(path: Path, text: str) -> str:
+    """`text`, if the nearest existing folder at or above `path` is a folder this process may write in."""
+    while not path.exists():
+        path = path.parent
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {path} is a file, not a folder")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write in {path} (read-only)")
+    return text
+
+
+def out_dir(text: str) -> str:
+    """A folder to write into (made if missing)."""
+    if Path(_text(text)).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    return _may_write_in(Path(text), text)
+
+
+def out_file(text: str) -> str:
+    """A file to write (replaced if there)."""
+    if Path(_text(text)).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    return _may_write_in(Path(text).parent, text)
+
+
+def in_file(text: str) -> str:
+    """An existing file to read."""
+    if not Path(_text(text)).is_file():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file" if Path(text).is_dir() else
+                                         f"file not found: {text}")
+    return text
+
+
 # -- threads -------------------------------------------------------------------------------
 
 def add_threads_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, default=None,
+    p.add_argument("--threads", type=positive_int, default=None,
                    help="torch CPU threads (default: torch's, usually the number of cores)")
 
 
 def apply_threads(args) -> None:
-    if getattr(args, "threads", None) is None:
-        return
-    if args.threads < 1:
-        raise DephnError(f"--threads must be >= 1, got {args.threads}")
-    torch.set_num_threads(args.threads)
+    if getattr(args, "threads", None) is not None:     # >= 1: the flag's type
+        torch.set_num_threads(args.threads)
 
 
 # -- workers -------------------------------------------------------------------------------
 
 def add_workers_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("workers")
-    g.add_argument("--workers", type=int, default=None,
+    g.add_argument("--workers", type=positive_int, default=None,
                    help="run the runs over N worker processes (or Ray tasks); --threads is then per worker "
                         "(default: the cores shared out)")
     g.add_argument("--engine", choices=("local", "ray"), default="local",
@@ -164,10 +209,6 @@ def worker_options(args) -> dict | None:
         if args.engine != "local" or args.ray_address:
             raise DephnError("--engine and --ray-address go with --workers N")
         return None
-    if args.workers < 1:
-        raise DephnError(f"--workers must be >= 1, got {args.workers}")
-    if args.threads is not None and args.threads < 1:
-        raise DephnError(f"--threads must be >= 1, got {args.threads}")
     if args.ray_address and args.engine != "ray":
         raise DephnError("--ray-address needs --engine ray")
     return {"workers": args.workers, "engine": args.engine, "threads": args.threads, "ray_address": args.ray_address}
@@ -189,20 +230,21 @@ def add_data_args(p: argparse.ArgumentParser, *, dataset_default: str | None = "
                    help="data set name (`dephn data list`): criteo, criteo-r, criteo-ur, aliccp, aliexpress, "
                         "wechat, csv")
     g.add_argument("--data", default=None, help="source file or folder (default for criteo*: the embedded generator)")
-    g.add_argument("--train", dest="train_file", default=None, help="your own train file (with --valid and --test)")
-    g.add_argument("--valid", dest="valid_file", default=None, help="your own validation file")
-    g.add_argument("--test", dest="test_file", default=None, help="your own test file")
-    g.add_argument("--rows", type=int, default=None, help="generated rows (embedded source) or rows read per file")
+    g.add_argument("--train", dest="train_file", type=in_file, help="your own train file (with --valid and --test)")
+    g.add_argument("--valid", dest="valid_file", type=in_file, help="your own validation file")
+    g.add_argument("--test", dest="test_file", type=in_file, help="your own test file")
+    g.add_argument("--rows", type=positive_int, help="generated rows (embedded source) or rows read per file")
     g.add_argument("--split", default=None,
                    help="train,valid,test fractions of the split, e.g. 0.8,0.1,0.1 (default)")
     g.add_argument("--split-method", default=None, choices=("hash", "random"),
                    help="hash: each row by a hash of (split seed, row), fractions on average (default); "
                         "random: a seeded permutation, exact fractions")
-    g.add_argument("--split-seed", type=int, default=None, help="seed of the split (default 0), apart from the model seed")
+    g.add_argument("--split-seed", type=non_negative_int, help="seed of the split (default 0), not the model's")
     g.add_argument("--on-bad-lines", choices=("error", "skip"), default=None,
                    help="malformed lines: stop with file, line and column (default) or skip and count them")
-    g.add_argument("--min-count", type=int, default=None, help="training occurrences a category needs for its own id")
-    g.add_argument("--cache-dir", default=None, help="processed-data cache ($DEPHN_CACHE, else the checkout's data/cache)")
+    g.add_argument("--min-count", type=non_negative_int, help="training occurrences a category needs for its own id")
+    g.add_argument("--cache-dir", type=out_dir,
+                   help="processed-data cache ($DEPHN_CACHE, else the checkout's data/cache)")
     g.add_argument("--data-option", "--option", dest="data_option", action="append", metavar="KEY=VALUE", default=[],
                    help="any other load_dataset / reader option (e.g. spec=schema.json), repeatable")
 
@@ -234,7 +276,16 @@ def data_options(args) -> dict:
     both = sorted(set(opts) & set(flags))
     if both:
         raise DephnError(f"{', '.join(both)} given both as a flag and as --data-option; keep one")
-    return {**opts, **flags}
+    opts.update(flags)
+    split = [key for key in ("split", "split_method", "split_seed") if key in opts]
+    if split and args.train_file:
+        raise DephnError(f"{', '.join(split)}: the --train/--valid/--test files are the split; these are for one file")
+    if isinstance(opts.get("spec"), str):
+        try:
+            in_file(opts["spec"])
+        except argparse.ArgumentTypeError as e:
+            raise DephnError(f"--data-option spec: {e}") from None
+    return opts
 
 
 def _fractions(text: str, flag: str) -> list[float]:

@@ -18,7 +18,8 @@ from ..data.generator import write_criteo
 from ..data.infer import infer_schema, write_schema
 from ..data.synthetic import BuildConfig, build
 from ..errors import DephnError
-from .args import add_data_args, data_options, data_path
+from .args import (add_data_args, data_options, data_path, in_file, non_negative_int, out_dir, out_file,
+                   positive_int)
 
 
 def add_parser(subparsers) -> None:
@@ -27,22 +28,22 @@ def add_parser(subparsers) -> None:
     data.set_defaults(func=lambda args: _usage(data))
 
     p = sub.add_parser("make-criteo", help="write a generated Criteo-format TSV (seeded, learnable click)")
-    p.add_argument("--rows", type=int, required=True, help="rows to generate")
-    p.add_argument("--seed", type=int, default=0, help="generator seed (same seed, same bytes)")
-    p.add_argument("--out", type=Path, required=True, help="output file")
+    p.add_argument("--rows", type=positive_int, required=True, help="rows to generate")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="generator seed (same seed, same bytes)")
+    p.add_argument("--out", type=out_file, required=True, help="output file")
     p.set_defaults(func=cmd_make_criteo)
 
     p = sub.add_parser("build", help="build Criteo-R / Criteo-UR from a Criteo TSV (paper §IV-A)")
     p.add_argument("--dataset", required=True, choices=["criteo-r", "criteo-ur"])
-    p.add_argument("--source", type=Path, required=True, help="Criteo TSV file")
-    p.add_argument("--out", type=Path, required=True, help="output directory (must not exist or be empty)")
+    p.add_argument("--source", type=in_file, required=True, help="Criteo TSV file")
+    p.add_argument("--out", type=out_dir, required=True, help="output directory (must not exist or be empty)")
     p.add_argument("--scale", default="auto", help="'auto' (hit --target-corr) or a number")
     p.add_argument("--target-corr", type=float, default=None,
                    help="Pearson(c, y) for --scale auto (default: the paper's 0.9877 / 0.5288)")
     p.add_argument("--noise", type=float, default=0.02, help="std of eps in y_r (Criteo-R only)")
-    p.add_argument("--teacher-epochs", type=int, default=3, help="teacher training passes")
-    p.add_argument("--seed", type=int, default=0, help="teacher, holdout and noise seed")
-    p.add_argument("--rows", type=int, default=None, help="use only the first ROWS rows of the source")
+    p.add_argument("--teacher-epochs", type=positive_int, default=3, help="teacher training passes")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="teacher, holdout and noise seed")
+    p.add_argument("--rows", type=positive_int, default=None, help="use only the first ROWS rows of the source")
     p.add_argument("--on-bad-lines", choices=["error", "skip"], default="error")
     p.set_defaults(func=cmd_build)
 
@@ -55,12 +56,12 @@ def add_parser(subparsers) -> None:
                                    "dense, the rest categorical (\"sparse\": \"rest\"), near-unique row keys "
                                    "ignored; one line per column says why. Then: dephn train --dataset csv "
                                    "--data FILE --data-option spec=OUT")
-    p.add_argument("--data", type=Path, required=True, help="your delimited file (with a header line)")
+    p.add_argument("--data", type=in_file, required=True, help="your delimited file (with a header line)")
     p.add_argument("--labels", required=True, help="comma-separated label columns, one per task")
     p.add_argument("--dense", default=None, help="comma-separated numeric columns to use as dense (default: inferred)")
     p.add_argument("--sep", default=None, help="field separator (default: sniffed among , tab ; |)")
-    p.add_argument("--sample-rows", type=int, default=100_000, help="data lines read to decide")
-    p.add_argument("--out", type=Path, default=None, help="spec file to write (default: FILE.spec.json beside FILE)")
+    p.add_argument("--sample-rows", type=positive_int, default=100_000, help="data lines read to decide")
+    p.add_argument("--out", type=out_file, help="spec file to write (default: FILE.spec.json beside FILE)")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("list", help="list the data set names")
@@ -77,8 +78,6 @@ def _print(obj) -> None:
 
 
 def cmd_make_criteo(args) -> int:
-    if args.rows < 1:
-        raise DephnError(f"--rows must be >= 1, got {args.rows}")
     with atomic_file(args.out) as tmp:
         summary = write_criteo(tmp, args.rows, args.seed)
     summary["path"] = str(args.out)
@@ -87,15 +86,14 @@ def cmd_make_criteo(args) -> int:
 
 
 def cmd_build(args) -> int:
-    if not args.source.is_file():
-        raise DephnError(f"source file not found: {args.source}")
-    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
-        raise DephnError(f"{args.out} already exists; remove it or choose another --out")
-    if args.out.is_dir():
-        args.out.rmdir()  # empty: the build renames a complete directory into its place
+    out = Path(args.out)
+    if out.is_dir() and any(out.iterdir()):
+        raise DephnError(f"{out} already exists; remove it or choose another --out")
+    if out.is_dir():
+        out.rmdir()  # empty: the build renames a complete directory into its place
     config = BuildConfig(kind=args.dataset.split("-")[1], scale=args.scale, target_corr=args.target_corr,
                          noise=args.noise, teacher_epochs=args.teacher_epochs, seed=args.seed)
-    _print(build(args.source, args.out, config, rows=args.rows, on_bad_lines=args.on_bad_lines))
+    _print(build(Path(args.source), out, config, rows=args.rows, on_bad_lines=args.on_bad_lines))
     return 0
 
 
@@ -110,8 +108,8 @@ def cmd_schema(args) -> int:
     labels = [x.strip() for x in args.labels.split(",") if x.strip()]
     dense = [x.strip() for x in args.dense.split(",") if x.strip()] if args.dense is not None else None
     sep = "\t" if args.sep in ("\\t", "tab") else args.sep
-    proposal = infer_schema(args.data, labels, dense=dense, sep=sep, sample_rows=args.sample_rows)
-    out = args.out or args.data.with_name(args.data.name + ".spec.json")
+    proposal = infer_schema(Path(args.data), labels, dense=dense, sep=sep, sample_rows=args.sample_rows)
+    out = Path(args.out or out_file(args.data + ".spec.json"))
     write_schema(proposal, out)
     for line in proposal.lines():
         print(line)

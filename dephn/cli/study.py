@@ -10,7 +10,8 @@ from ..study.plan import plan, plan_summary, with_workers
 from ..study.prerun import prerun
 from ..study.profiles import get_profile
 from ..study.runner import run_study
-from .args import add_profile_arg, add_threads_arg, add_workers_args, apply_threads, parse_seeds, worker_options
+from .args import (add_profile_arg, add_threads_arg, add_workers_args, apply_threads, out_dir, parse_seeds,
+                   worker_options)
 
 
 def add_parser(sub) -> None:
@@ -19,7 +20,7 @@ def add_parser(sub) -> None:
                                    "--workers N every run the plan lists trains first over N worker processes "
                                    "(or Ray tasks), then the notebooks execute.")
     add_profile_arg(p)
-    p.add_argument("--out", default=None, help="output folder (default outputs/<profile>)")
+    p.add_argument("--out", type=out_dir, default=None, help="output folder (default outputs/<profile>)")
     p.add_argument("--only", default=None, help="comma-separated notebook number prefixes, e.g. 01,03")
     p.add_argument("--seeds", default=None, help="override the profile's seeds, e.g. 0,1,2 or 0-4")
     p.add_argument("--criteo", default=None, help="Criteo-format source file (default: embedded generator)")

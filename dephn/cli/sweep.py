@@ -9,7 +9,7 @@ from ..experiments.parallel import run_parallel
 from ..experiments.store import ResultsStore
 from ..experiments.sweep import expand_grid, run_sweep
 from .args import (add_data_args, add_train_args, add_workers_args, apply_threads, balance_methods, data_options,
-                   data_path, parse_set, seed_list, train_options, vg_settings, worker_options)
+                   data_path, out_dir, parse_set, seed_list, train_options, vg_settings, worker_options)
 
 
 def add_parser(sub) -> None:
@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
     add_data_args(p)
     add_train_args(p)
     add_workers_args(p)
-    p.add_argument("--out", default="runs/sweep", help="results folder")
+    p.add_argument("--out", type=out_dir, default="runs/sweep", help="results folder")
     p.add_argument("--force", action="store_true", help="rerun finished runs")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run_sweep_cmd)

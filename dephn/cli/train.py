@@ -12,7 +12,7 @@ from ..train import distributed
 from ..train.balance import BALANCERS
 from ..train.device import resolve_device
 from .args import (add_data_args, add_train_args, apply_threads, balance_method, data_options, data_path,
-                   non_negative_int, parse_set, train_options, vg_setting)
+                   non_negative_int, out_dir, parse_set, train_options, vg_setting)
 
 JSON_KEYS = ("run_id", "model", "dataset", "seed", "tasks", "model_options", "train_options", "parameters",
              "data_fingerprint", "data_meta", "metrics", "best_epoch", "stopped", "timing", "vg_summary", "device",
@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
                    help="turn the virtual gradient on, e.g. add_sqrt/pearson (models with gates); none: off")
     p.add_argument("--balance", type=balance_method, default=None, metavar="METHOD",
                    help=f"multi-task gradient balancing: {', '.join(BALANCERS)} (default none)")
-    p.add_argument("--out", default="runs/cli", help="results folder (records + artefacts)")
+    p.add_argument("--out", type=out_dir, default="runs/cli", help="results folder (records + artefacts)")
     p.add_argument("--save-model", action="store_true", help="keep the trained weights")
     p.add_argument("--json", action="store_true", help="print one JSON object with the run's results")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -42,7 +42,9 @@ def test_set_keeps_text_for_the_config_to_convert():
         "a": 64, "b": "64,32", "c": [64, 32], "d": "add_sqrt/pearson", "e_f": True}
 
 
-def test_data_flags_and_options_merge_into_one_set():
+def test_data_flags_and_options_merge_into_one_set(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.json").write_text("{}")
     p = argparse.ArgumentParser()
     add_data_args(p)
     args = p.parse_args(["--split", "0.7,0.2,0.1", "--split-seed", "3", "--on-bad-lines", "skip",
@@ -82,12 +84,12 @@ def test_flag_types_refuse_bad_text(convert, text):
     assert "\n" not in str(info.value)
 
 
-def test_a_bad_flag_value_exits_2_before_the_command_runs(capsys):
+def test_a_bad_flag_value_is_one_line_and_exit_1_before_the_command_runs(capsys):
     p = Parser(prog="dephn x")
     p.add_argument("--vg", type=vg_setting)
     p.add_argument("--lr", type=positive_float)
     with pytest.raises(SystemExit) as stop:
         p.parse_args(["--lr", "nan"])
-    assert stop.value.code == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1] == \
-        "dephn x: error: argument --lr: must be a finite number > 0, got 'nan'"
+    assert stop.value.code == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "dephn: error: argument --lr: must be a finite number > 0, got 'nan' (see dephn x -h)"]

@@ -48,10 +48,11 @@ def test_prepare_with_own_split_files(criteo_sample, tmp_path, capsys):
     (["prepare", "--dataset", "nope"], "unknown data set 'nope'; known: criteo"),
     (["prepare", "--dataset", "criteo", "--split", "0.5,0.5"], "split fractions must be three numbers"),
     (["prepare", "--dataset", "criteo", "--split", "a,b,c"], "--split must be three comma-separated numbers"),
-    (["prepare", "--dataset", "criteo", "--train", "x"], "--train, --valid and --test go together"),
+    (["prepare", "--dataset", "criteo", "--train", "x"], "argument --train: file not found: x"),
+    (["prepare", "--dataset", "criteo", "--train", __file__], "--train, --valid and --test go together"),
     (["prepare", "--dataset", "criteo", "--option", "novalue"], "--data-option 'novalue': expected KEY=VALUE"),
-    (["build", "--dataset", "criteo-ur", "--source", "missing.txt", "--out", "o"], "source file not found"),
-    (["make-criteo", "--rows", "0", "--out", "x.txt"], "--rows must be >= 1"),
+    (["build", "--dataset", "criteo-ur", "--source", "missing.txt", "--out", "o"], "argument --source: file not found: missing.txt"),
+    (["make-criteo", "--rows", "0", "--out", "x.txt"], "argument --rows: must be >= 1, got 0"),
 ])
 def test_user_errors_are_one_line_without_traceback(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -23,10 +23,10 @@ def test_sweep_over_two_workers(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("flags,message", [
-    (["--workers", "0"], "--workers must be >= 1, got 0"),
+    (["--workers", "0"], "argument --workers: must be >= 1, got 0 (see dephn sweep -h)"),
     (["--engine", "ray"], "--engine and --ray-address go with --workers N"),
     (["--workers", "2", "--ray-address", "auto"], "--ray-address needs --engine ray"),
-    (["--workers", "2", "--threads", "0"], "--threads must be >= 1, got 0"),
+    (["--workers", "2", "--threads", "0"], "argument --threads: must be >= 1, got 0 (see dephn sweep -h)"),
 ])
 def test_bad_worker_flags_are_one_line_and_exit_1(flags, message, tmp_path, capsys):
     assert main([*GRID, "--out", str(tmp_path), *flags]) == 1
