@@ -1,16 +1,14 @@
 """Ali-CCP (Alibaba Click and Conversion Prediction; Ma et al., SIGIR 2018), in any of its layouts.
 
-Tasks: click (CTR) and purchase (conversion; CTCVR in the entire space). Layouts:
-  "torchrechub": torch-rechub's processed CSV (header: click, purchase, 23 label-encoded
-      sparse fields, 8 `D*` dense fields already min-max scaled, hence dense_transform "none");
-  "aitm": PaddleRec's AITM CSV (header: click, purchase, 18 raw field ids);
+Tasks: click and purchase (conversion). Layouts ("auto" tells them apart by line 1):
+  "torchrechub": torch-rechub's processed CSV (click, purchase, 23 label-encoded sparse fields,
+      8 `D*` dense fields already min-max scaled, hence dense_transform "none");
+  "aitm": PaddleRec's AITM CSV (click, purchase, 18 raw field ids);
   "raw": the released sample_skeleton + common_features files (`aliccp_raw.RawAliCCPReader`);
   "esmm": PaddleRec's ESMM text lines (`aliccp_raw.EsmmTextReader`).
-"auto" tells them apart by the first line. In the CSV layouts every column but the labels is a
-feature: `D<field>` columns dense, the rest sparse. A purchase without a click cannot happen in
-the click -> purchase funnel the tasks model, yet a few rows say so (2 of the 48 in PaddleRec's
-AITM sample); torch-rechub's processing drops them, and so does this reader by default
-(`unclicked_purchase="drop"`; "keep" keeps them).
+In the CSV layouts `D<field>` columns are dense, the others but the labels sparse. A purchase
+without a click breaks the click -> purchase funnel; torch-rechub drops such rows (2 of the 48 in
+PaddleRec's AITM sample), and so does this reader by default (`unclicked_purchase="drop"`).
 """
 from __future__ import annotations
 
@@ -24,14 +22,14 @@ from ...errors import DataError, DataWarning, DephnError
 from .aliccp_raw import ALICCP_FIELDS, ALICCP_TASKS, EsmmTextReader, RawAliCCPReader
 from .base import Reader
 from .csv import CsvReader, CsvSpec
-from .delimited import DelimitedFile, check_on_bad_lines, require_file
+from .delimited import DelimitedFile, require_file
 
 LAYOUTS = ("auto", "torchrechub", "aitm", "raw", "esmm")
 UNCLICKED_PURCHASE = ("drop", "keep")
 
 
 def detect_layout(path) -> str:
-    """The Ali-CCP layout of a file, from its first line."""
+    """The Ali-CCP layout of a file, from line 1."""
     path = require_file(path)
     with open(path, "rb") as f:
         first = f.readline(1 << 20).rstrip(b"\r\n")
@@ -57,14 +55,8 @@ def _is_dense(column: str) -> bool:
 
 
 class AliCCPReader(Reader):
-    """Ali-CCP in any layout (see the module docstring).
-
-    path: the data file (for "raw", the sample_skeleton file). layout: one of LAYOUTS.
-    common_features: the raw layout's common-features file (default: derived from path).
-    fields: sparse fields of the raw and ESMM layouts (default: the standard 23; the CSV layouts
-    take their header's). unclicked_purchase: "drop" | "keep" rows with purchase=1 and click=0
-    (the dropped ones counted in `dropped_unclicked_purchases`). on_bad_lines: "error" | "skip".
-    """
+    """Ali-CCP in any layout: `path` is the data file (for "raw", the sample_skeleton file); `fields` are
+    the raw and ESMM layouts' sparse fields (the CSVs take their header's)."""
 
     def __init__(self, path, *, layout: str = "auto", common_features=None,
                  fields: Sequence[str] = ALICCP_FIELDS, unclicked_purchase: str = "drop",
@@ -73,7 +65,6 @@ class AliCCPReader(Reader):
             raise DephnError(f"Ali-CCP layout must be one of {LAYOUTS}, got {layout!r}")
         if unclicked_purchase not in UNCLICKED_PURCHASE:
             raise DephnError(f"unclicked_purchase must be one of {UNCLICKED_PURCHASE}, got {unclicked_purchase!r}")
-        check_on_bad_lines(on_bad_lines)
         self.layout = detect_layout(path) if layout == "auto" else layout
         if common_features is not None and self.layout != "raw":
             raise DephnError(f"common_features is for the raw layout, not {self.layout!r}")

@@ -4,23 +4,20 @@ Ali-CCP (Ma et al., "Entire Space Multi-Task Model", SIGIR 2018) ships per split
   sample_skeleton_{train,test}.csv: sample_id, click, conversion, common feature index (md5),
       feature count, feature list
   common_features_{train,test}.csv: common feature index (md5), feature count, feature list
-A feature list is items `field_id \\x02 feature_id \\x03 value` joined by `\\x01`. The common
-features (user and context fields, shared by many samples) are joined to each sample by md5.
+A feature list is items `field_id \\x02 feature_id \\x03 value` joined by `\\x01`; the common
+features (user and context fields) are joined to each sample by md5.
 
-Each sparse field takes ONE token per sample: the first item of that field, the sample's own
-items before its common items (a field can hold many items, e.g. 150_14, a user's history; the
-first is what the usual processed versions keep too); the item's value (a weight after \\x03) is
-not used. The ESMM text layout (`sample_id,click,conversion,field:feature,...`) gets the same
-treatment. The common-features file is parsed once into a table md5 -> one token per field, kept
-while the reader lives so later passes (vocabulary, then encoding) do not parse it again: ~150-300
-MB for the full train file's ~730k rows. Samples are streamed.
+Each sparse field takes ONE token per sample: the first item of that field, the sample's own items
+before its common ones (as the usual processed versions keep); item values are not used. The ESMM
+text layout (`sample_id,click,conversion,field:feature,...`) is read alike. The common-features
+table (md5 -> one token per field, ~150-300 MB for the full train file) is parsed once per reader;
+samples are streamed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -133,50 +130,51 @@ def _require_rows(n_rows: int, skipped: int, path) -> None:
                         else "empty file: expected sample lines", path=path)
 
 
-@dataclass
-class CommonFeatures:
-    """The common-features table: md5 index -> one token (or null) per field."""
-
+class CommonFeatures(NamedTuple):
     index: pd.Index                # md5 -> row
     columns: dict[str, pa.Array]   # field -> token per row (null: the row has no item of the field)
 
 
-class RawAliCCPReader(Reader):
-    """Ali-CCP's released files: a sample_skeleton file joined with its common_features file.
-
-    path: sample_skeleton_{train,test}.csv. common_features: its common_features file (default: the
-    same name with "common_features" for "sample_skeleton"). fields: the sparse fields kept
-    (default: the standard 23). check_feature_count: compare each line's feature-count field with
-    its list (catches truncated lines). on_bad_lines: "error" | "skip" (dropped common-features
-    lines are counted in `skipped_common_lines`). common_chunk_rows: lines parsed at a time from
-    the common file (hundreds of items each). Tasks: click, purchase ("conversion"). No dense fields.
-    """
+class _LineReader(Reader):
+    """A text file of Ali-CCP samples, one per line (tasks click, purchase; no dense fields)."""
 
     dense_transform = "none"
 
-    def __init__(self, path, *, common_features=None, fields: Sequence[str] = ALICCP_FIELDS,
-                 check_feature_count: bool = True, on_bad_lines: str = "error", common_chunk_rows: int = 2_000):
+    def __init__(self, path, fields: Sequence[str], on_bad_lines: str):
         self.path = require_file(path)
-        self.common_path = require_file(common_features if common_features is not None
-                                        else default_common_path(self.path))
         self.schema = Schema(tasks=ALICCP_TASKS, dense=(), sparse=tuple(fields))
-        self.check_feature_count = check_feature_count
         self.on_bad_lines = check_on_bad_lines(on_bad_lines)
-        self.common_chunk_rows = common_chunk_rows
-        self.skipped_lines = 0         # skeleton lines dropped in "skip" mode, last pass
+        self.skipped_lines = 0          # lines dropped in "skip" mode, last pass
         self.skips = convert.SkipLog()  # the first of them
-        self.skipped_common_lines = 0  # common-features lines dropped in "skip" mode
 
     def sources(self) -> list[Path]:
-        return [self.path, self.common_path]
+        return [self.path]
 
     @property
     def skipped_examples(self) -> list[str]:
         return self.skips.texts()
 
+
+class RawAliCCPReader(_LineReader):
+    """A sample_skeleton file joined with its common_features file (default: the same name with
+    "common_features"). check_feature_count: compare each line's feature-count field with its list
+    (catches truncated lines); dropped common lines are counted in `skipped_common_lines`."""
+
+    def __init__(self, path, *, common_features=None, fields: Sequence[str] = ALICCP_FIELDS,
+                 check_feature_count: bool = True, on_bad_lines: str = "error", common_chunk_rows: int = 2_000):
+        super().__init__(path, fields, on_bad_lines)
+        self.common_path = require_file(common_features if common_features is not None
+                                        else default_common_path(self.path))
+        self.check_feature_count = check_feature_count
+        self.common_chunk_rows = common_chunk_rows
+        self.skipped_common_lines = 0
+
+    def sources(self) -> list[Path]:
+        return [self.path, self.common_path]
+
     @cached_property
     def common(self) -> CommonFeatures:
-        """The parsed common-features table (parsed on first use, then kept)."""
+        """The common-features table (md5 -> one token per field), parsed on first use."""
         fields = self.schema.sparse
         keys, numbers_all, parts = [], [], {f: [] for f in fields}
         self.skipped_common_lines = 0
@@ -203,10 +201,10 @@ class RawAliCCPReader(Reader):
             keep = pa.array(~dup)
             index, columns = index[~dup], {f: c.filter(keep) for f, c in columns.items()}
             self.skipped_common_lines += int(dup.sum())
-        return CommonFeatures(index=index, columns=columns)
+        return CommonFeatures(index, columns)
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
-        common = self.common
+        common_index, common_columns = self.common
         self.skipped_lines = 0
         self.skips.clear()
         n_rows = 0
@@ -217,12 +215,12 @@ class RawAliCCPReader(Reader):
             cols = _labels(click, conversion, check)
             items = _feature_lists(text, declared if self.check_feature_count else None, check)
             own = first_feature_per_field(items, RAW_ITEM, self.schema.sparse, check, RAW_FORM)
-            at = common.index.get_indexer(md5.to_pandas())
+            at = common_index.get_indexer(md5.to_pandas())
             check.flag(at < 0, lambda i: f"common feature index {md5[i].as_py()!r} is not in {self.common_path.name}",
                        "common feature index")
             at = pa.array(at, mask=at < 0)
             for f in self.schema.sparse:
-                cols[f] = convert.sparse(pc.coalesce(own[f], pc.take(common.columns[f], at)))
+                cols[f] = convert.sparse(pc.coalesce(own[f], pc.take(common_columns[f], at)))
             frame = convert.assemble(cols, check)
             self.skipped_lines += dropped + check.n_bad
             n_rows += len(frame)
@@ -231,30 +229,12 @@ class RawAliCCPReader(Reader):
         _require_rows(n_rows, self.skipped_lines, self.path)
 
 
-class EsmmTextReader(Reader):
-    """Ali-CCP in PaddleRec's ESMM text layout: `sample_id,click,conversion,field:feature,...`.
-
-    path: the text file (e.g. models/multitask/esmm/data/train/small.txt in PaddleRec).
-    fields: the sparse fields kept (default: the standard 23); the first `field:feature` item
-    of each field is its token. All items from the 4th comma-separated token on are read
-    (PaddleRec's own reader starts at the 5th and so drops one item; that looks unintended).
-    """
-
-    dense_transform = "none"
+class EsmmTextReader(_LineReader):
+    """PaddleRec's ESMM text layout, `sample_id,click,conversion,field:feature,...`: every item from the
+    4th token on is read (PaddleRec's own reader starts at the 5th, dropping one: looks unintended)."""
 
     def __init__(self, path, *, fields: Sequence[str] = ALICCP_FIELDS, on_bad_lines: str = "error"):
-        self.path = require_file(path)
-        self.schema = Schema(tasks=ALICCP_TASKS, dense=(), sparse=tuple(fields))
-        self.on_bad_lines = check_on_bad_lines(on_bad_lines)
-        self.skipped_lines = 0
-        self.skips = convert.SkipLog()
-
-    def sources(self) -> list[Path]:
-        return [self.path]
-
-    @property
-    def skipped_examples(self) -> list[str]:
-        return self.skips.texts()
+        super().__init__(path, fields, on_bad_lines)
 
     def iter_chunks(self, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         self.skipped_lines = 0

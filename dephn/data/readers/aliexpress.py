@@ -1,10 +1,8 @@
-"""AliExpress search logs (Li et al., "Improving Multi-Scenario Learning to Rank in E-commerce by
-Exploiting Task Relationships in the Label Space", CIKM 2020), as torch-rechub ships them.
+"""AliExpress search logs (Li et al., CIKM 2020), as torch-rechub ships them.
 
-Layout: a CSV with header `search_id, categorical_1..16, numerical_1..63, click, conversion`
-(every country split, NL, ES, FR, US, alike). Tasks: click, conversion. search_id groups the rows
-of one search; it is not a feature. The numerical fields are already scaled to [0, 1], hence
-dense_transform "none".
+A CSV with header `search_id, categorical_1..16, numerical_1..63, click, conversion` (every country
+alike). Tasks: click, conversion. search_id groups a search's rows and is not a feature; the
+numerical fields are already scaled to [0, 1], hence dense_transform "none".
 """
 from __future__ import annotations
 

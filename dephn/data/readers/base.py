@@ -1,10 +1,8 @@
 """The reader contract: a source file (or files) streamed as pandas chunks in schema terms.
 
-A chunk's columns, by name: each `schema.tasks` column integer 0/1 (a non-binary label is a
-`DataError`); each `schema.dense` column float64, NaN where missing (raw, not transformed); each
-`schema.sparse` column string (pandas or pyarrow), None/NaN where missing; optionally `extras`
-columns (e.g. "confidence"), float64. Chunks are bounded in rows, so a 45M-row file never sits in
-memory as Python objects. The encoder (dephn.data.encode) consumes exactly this.
+A chunk's columns: each `schema.tasks` column int 0/1; each `schema.dense` column float64, NaN where
+missing (raw, untransformed); each `schema.sparse` column string, None/NaN where missing; any
+`extras` columns float64. Chunks are bounded in rows; the encoder (dephn.data.encode) consumes them.
 """
 from __future__ import annotations
 

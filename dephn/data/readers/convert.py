@@ -1,11 +1,8 @@
 """String columns to the reader contract's terms, with bad rows raised or dropped, and the skip log.
 
-Every reader parses its format into string columns (pyarrow) and finishes here, so every format
-reports a bad value the same way: a `DataError` naming file, line, column, the value and what was
-expected (on_bad_lines="error"), or the row dropped and counted ("skip"). A reader that skips
-counts the dropped lines in `skipped_lines` and keeps the first `MAX_EXAMPLES`, in file order, in
-`skipped_examples`: one line each, worded exactly like the DataError of "error" mode
-("<file>, line <n>[, column '<c>']: <what was wrong; what was expected>").
+Every reader finishes here, so every format reports a bad value alike: a `DataError` naming file,
+line, column, value and expectation ("error"), or the row dropped and counted ("skip"), the first
+`MAX_EXAMPLES` kept as one-line texts worded like that error (data/README.md, "Bad lines").
 """
 from __future__ import annotations
 
@@ -24,9 +21,8 @@ MAX_EXAMPLES = 5
 
 
 class SkipLog:
-    """The first `limit` skipped lines of one pass, by a sortable `order` key: readers may report
-    skips out of file order (a parser's wrong-field-count lines arrive before the value checks of
-    earlier rows). An entry's line may be unknown when added (None) and filled in by `texts`."""
+    """The first `limit` skipped lines of one pass by a sortable `order` key (skips may arrive out of
+    file order); an entry's line may be None when added, filled in by `texts`."""
 
     def __init__(self, limit: int = MAX_EXAMPLES):
         self.limit = limit
@@ -35,12 +31,8 @@ class SkipLog:
     def clear(self) -> None:
         self._items = []
 
-    def wants(self, order) -> bool:
-        """Whether an entry with this key would be kept."""
-        return len(self._items) < self.limit or order < self._items[-1][0]
-
     def add(self, order, message: str, *, path=None, line: int | None = None, column: str | None = None) -> None:
-        if not self.wants(order):
+        if len(self._items) >= self.limit and order >= self._items[-1][0]:
             return
         self._items.append((order, message, path, line, column))
         self._items.sort(key=lambda item: item[0])
@@ -67,8 +59,7 @@ def first_examples(groups: Iterable[Iterable[str]], limit: int = MAX_EXAMPLES) -
 
 @dataclass(frozen=True)
 class LabelValues:
-    """Which label strings (whitespace-trimmed) count as 1 and which as 0; negative=None makes every
-    non-empty value that is not positive a 0; an empty label is always bad."""
+    """Label strings (trimmed) that count as 1 and as 0 (None: any other non-empty value)."""
 
     positive: tuple[str, ...] = ("1",)
     negative: tuple[str, ...] | None = ("0",)
@@ -82,10 +73,8 @@ BINARY = LabelValues()
 
 
 class RowCheck:
-    """The bad rows of one chunk: in "error" mode the first flagged row raises a DataError with file,
-    line and column; in "skip" mode flagged rows are remembered (`assemble` drops them). line_of:
-    row index in the chunk -> 1-based file line; note(i, message, column): called in "skip" mode for
-    the first `MAX_EXAMPLES` rows each `flag` newly marks."""
+    """The bad rows of one chunk: the first raises a DataError ("error"), or all are kept for `assemble`
+    to drop ("skip"). line_of: row index -> 1-based file line; note(i, message, column): skip log."""
 
     def __init__(self, n_rows: int, *, path, line_of: Callable[[int], int], on_bad_lines: str,
                  note: Callable[[int, str, str | None], None] | None = None):

@@ -3,18 +3,13 @@
 Files (the challenge's `wechat_algo_data1/`):
   user_action.csv: userid, feedid, date_, device, read_comment, comment, like, play, stay,
       click_avatar, forward, follow, favorite (one row per user x feed exposure)
-  feed_info.csv: feedid, authorid, videoplayseconds, description, ocr, asr, bgm_song_id,
-      bgm_singer_id, manual_keyword_list, machine_keyword_list, manual_tag_list,
-      machine_tag_list, description_char, ocr_char, asr_char
-Tasks: by default read_comment, like, click_avatar and forward (docs/decisions.md#data-formats);
-the paper's Table II uses the first three (§IV-A), `WECHAT_PAPER_TASKS`; any subset of the seven
-action columns can be chosen. Features: sparse userid, feedid, device, authorid, bgm_song_id,
-bgm_singer_id (and, optionally, the first manual tag); dense videoplayseconds (a duration,
-log1p-transformed). `date_` (day 1..14) is carried as an extra column so a split by day stays
-possible. `play` and `stay` (ms watched / stayed) are NOT features: measured during the exposure
-the labels describe, after the moment a recommender predicts, they would leak the labels (a user
-who stayed 0 ms did not comment). feed_info (~106k feeds) is held in memory keyed by feedid;
-user_action (~7.3M rows) is streamed.
+  feed_info.csv: feedid, authorid, videoplayseconds, bgm_song_id, bgm_singer_id,
+      manual_tag_list, ... (other text columns unused)
+Tasks: any of the seven action columns (defaults: docs/decisions.md#data-formats). Features: sparse
+userid, feedid, device, authorid, bgm_song_id, bgm_singer_id (optionally the first manual tag);
+dense videoplayseconds (log1p). `date_` (day 1..14) is carried as an extra, so a split by day stays
+possible; `play` and `stay` leak the labels and are not features. feed_info (~106k feeds) is held
+in memory by feedid; user_action (~7.3M rows) is streamed.
 """
 from __future__ import annotations
 
@@ -32,7 +27,7 @@ from ...errors import DataError, DephnError
 from ..schema import Schema
 from . import convert
 from .base import Reader
-from .delimited import DelimitedFile, check_on_bad_lines
+from .delimited import DelimitedFile
 
 WECHAT_ACTIONS = ("read_comment", "comment", "like", "click_avatar", "forward", "follow", "favorite")
 WECHAT_TASKS = ("read_comment", "like", "click_avatar", "forward")
@@ -53,14 +48,8 @@ class FeedTable:
 
 
 class WeChatReader(Reader):
-    """user_action.csv joined on feedid with feed_info.csv.
-
-    path: the data folder (holding both files) or the user_action.csv file. feed_info: the
-    feed_info.csv file (default: beside user_action.csv). tasks: action columns used as tasks.
-    manual_tag: add the first manual tag as a sparse field. keep_date: carry `date_` as an
-    extra column. on_bad_lines: "error" | "skip" for bad user_action lines (a feed_info line
-    is always an error: a feed silently missing would turn into many bad action lines).
-    """
+    """user_action.csv (`path`, or the folder holding it) joined on feedid with feed_info.csv (default:
+    beside it). on_bad_lines applies to user_action; a bad feed_info line is always an error."""
 
     dense_transform = "log1p"
 
@@ -73,7 +62,7 @@ class WeChatReader(Reader):
         unknown = [t for t in tasks if t not in WECHAT_ACTIONS]
         if unknown or not tasks or len(set(tasks)) < len(tasks):
             raise DephnError(f"WeChat tasks must be distinct action columns among {WECHAT_ACTIONS}, got {tasks}")
-        self.actions = DelimitedFile(user_action, on_bad_lines=check_on_bad_lines(on_bad_lines))
+        self.actions = DelimitedFile(user_action, on_bad_lines=on_bad_lines)
         self.feeds = DelimitedFile(feed_info, on_bad_lines="error")
         self.manual_tag, self.keep_date = manual_tag, keep_date
         self._action_cols = ACTION_SPARSE + (("date_",) if keep_date else ()) + tasks
