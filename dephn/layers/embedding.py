@@ -42,11 +42,6 @@ class FieldEmbedding(nn.Module):
             raise ValueError(f"dense_init must be one of {DENSE_INITS}, got {dense_init!r}")
         nn.init.normal_(self.dense_weight, std=EMBED_INIT_STD if dense_init == "small" else dim ** -0.5)
 
-    @property
-    def n_fields(self) -> int:
-        """F = S + D."""
-        return self.n_sparse + self.n_dense
-
     def forward(self, sparse: torch.Tensor, dense: torch.Tensor) -> torch.Tensor:
         e_sparse = self.table(sparse + self.offsets)                 # (B, S, d)
         if self.n_dense == 0:

@@ -6,14 +6,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "gelu": nn.GELU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "prelu": nn.PReLU,
-    "identity": nn.Identity,
-}
+ACTIVATIONS = {"relu": nn.ReLU, "identity": nn.Identity}     # hidden layers; CIN's eq. 6 has none
 
 
 class MLP(nn.Module):

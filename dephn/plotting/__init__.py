@@ -1,20 +1,7 @@
-"""Every figure of the study (docs/decisions.md#study-items), as pure functions: data in, plotly figure out.
-
-| paper item | function |
-|---|---|
-| Fig. 3a  SSG gate vectors                  | `ssg_heatmap` |
-| Fig. 3b  public vs private activation      | `activation_ratio` (numbers: `public_share`) |
-| Fig. 4   the eight γ functions             | `gamma_heatmaps`, `gamma_point_table` |
-| Fig. 5   gain over MMoE per γ × corr       | `gain_over_baseline` (input: `gain_frame`) |
-| Fig. 6   training loss, TVG vs MG          | `loss_curves` |
-| Fig. 7   activation against confidence c   | `confidence_plot`, `task_relation`, `target_curves` |
-| gates, contributions, VG coefficients      | `gate_history`, `gate_heatmap`, `contributions`,
-|                                            | `vg_coefficients`, `vg_action` (does it act?) |
-| VG vs gradient balancing (notebook 09)     | `method_gains` |
-| band of c learnt? (notebook 06)            | `band_means_plot`, `reranking_plot` |
-
-`save_figure` is the one helper that writes figures to disk (HTML + PNG + JSON + index);
-`dephn.plotting.widgets` holds the notebook explorers and `show`.
+"""Every figure of the study (docs/decisions.md#study-items), as pure functions: data in, plotly
+figure out, one module per paper figure (ssg: Fig. 3, gammas: Fig. 4, sweep: Fig. 5, training:
+Fig. 6, confidence: Fig. 7, gating: gate values); `save_figure` writes them, `widgets` holds the
+notebook explorers and `show`.
 """
 from .confidence import (band_means_plot, binned_band, confidence_plot, reranking_plot, target_curves,
                          task_relation)

@@ -10,7 +10,6 @@ def test_shape_and_field_count():
     sparse = torch.tensor([[0, 1, 4], [2, 3, 0]])
     out = emb(sparse, torch.randn(2, 2))
     assert out.shape == (2, 5, 6)
-    assert emb.n_fields == 5
     assert emb.table.num_embeddings == 12  # one fused table for all fields
 
 
