@@ -26,15 +26,12 @@ class LocalEngine:
         self.workers, self.threads = workers, threads
         self._pool: ProcessPoolExecutor | None = None
 
-    def _ensure(self) -> ProcessPoolExecutor:
+    def run(self, calls, store_root: str, force) -> Iterator[tuple[object, object]]:
+        """(key, Outcome or Lost) for each (key, spec) of `calls`, as they finish; `force(key)`."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=init_worker,
                                              initargs=(self.threads,))
-        return self._pool
-
-    def run(self, calls, store_root: str, force) -> Iterator[tuple[object, object]]:
-        """(key, Outcome or Lost) for each (key, spec) of `calls`, as they finish; `force(key)`."""
-        pool, broken = self._ensure(), False
+        pool, broken = self._pool, False
         futures = {}
         for key, spec in calls:
             try:

@@ -25,17 +25,12 @@ def init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def dataset_for(spec: RunSpec) -> EncodedDataset:
-    key = spec.data_key()
-    if key not in _DATA:
-        _DATA[key] = load_dataset(spec.dataset, spec.data, **spec.data_options)
-    return _DATA[key]
-
-
 def work(spec: RunSpec, store_root: str, force: bool = False) -> Outcome:
     """One spec in a worker: quiet (several workers share one terminal), into the store at `store_root`."""
-    spec = quieted(spec)
-    return run_claimed(spec, dataset_for(spec), ResultsStore(store_root), force=force)
+    spec, key = quieted(spec), spec.data_key()
+    if key not in _DATA:
+        _DATA[key] = load_dataset(spec.dataset, spec.data, **spec.data_options)
+    return run_claimed(spec, _DATA[key], ResultsStore(store_root), force=force)
 
 
 def ray_work(spec: RunSpec, store_root: str, force: bool, threads: int) -> Outcome:
