@@ -1,23 +1,9 @@
-"""The processed-data cache: encoded arrays as .npy (memory-mapped on load) plus JSON.
+"""The processed-data cache: encoded arrays as .npy (memory-mapped on load) plus JSON (data/README.md).
 
-A cache entry is a directory named by a key: a hash of the sources' content
-fingerprints, the encoding parameters and `DATA_FORMAT_VERSION` (bump it
-whenever the arrays a given input produces change). Same key, same arrays.
-
-Fingerprints hash file CONTENT (blake2b), not size + mtime: a copy, a checkout
-or a re-download keeps the key, an edit that keeps the size and the timestamp
-does not fool it. Hashing runs at about 0.5-1 GB/s here, so a second load of a
-1M-row Criteo file (240 MB) spends a fraction of a second on it, and the full
-11 GB Kaggle file about 15 s: the price of never loading stale arrays.
-
-Writes are atomic (`dephn.fileio.atomic_dir`, `atomic_file`, re-exported here):
-an entry is built in a temporary directory beside its final place and renamed
-into place once complete. A reader only ever trusts a directory under its final
-name, so an interrupted build leaves at most a `.<name>.<random>.tmp` directory
-that is never read; the builder holds a lock on it while it writes, so the next
-write into the cache folder removes one whose builder was killed (out of memory,
-SIGBUS when the disk fills under the memory-mapped arrays) and leaves a live
-build alone.
+An entry is a directory named by a key: a hash of the sources' content fingerprints (blake2b of every
+byte, never size + mtime), the encoding parameters and `DATA_FORMAT_VERSION` (bump it whenever the
+arrays a given input produces change). Entries are written atomically (`dephn.fileio.atomic_dir`):
+built beside their final place and renamed in when complete, so a half entry is never trusted.
 """
 from __future__ import annotations
 
@@ -44,9 +30,8 @@ _HASH_BLOCK = 8 << 20
 
 
 def default_cache_dir() -> Path:
-    """$DEPHN_CACHE; else data/cache of the checkout the package runs from (so notebooks,
-    whose working directory is notebooks/, share the command line's cache); else
-    ~/.cache/dephn for an installed package."""
+    """$DEPHN_CACHE; else data/cache of the checkout the package runs from (notebooks share the
+    command line's cache); else ~/.cache/dephn for an installed package."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
     root = Path(__file__).resolve().parents[2]
@@ -81,21 +66,19 @@ def cache_key(parts: dict) -> str:
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
-def _array_files(split: str, extras) -> dict[str, str]:
-    keys = ["sparse", "dense", "labels"] + [f"extra:{e}" for e in extras]
-    return {key: _array_file(split, key) for key in keys}
-
-
 def _array_file(split: str, key: str) -> str:
     """File name of one array of an entry: key is "sparse", "dense", "labels" or "extra:<name>"."""
     return f"{split}.extra.{key[6:]}.npy" if key.startswith("extra:") else f"{split}.{key}.npy"
 
 
+def _array_keys(extras) -> list[str]:
+    return ["sparse", "dense", "labels"] + [f"extra:{e}" for e in extras]
+
+
 def array_allocator(folder) -> Callable[[str, str, tuple, type], np.ndarray]:
-    """`allocate(split, key, shape, dtype)`: a writable array that is already the entry's .npy file
-    in `folder` (memory-mapped), so rows filled by the encoder go to disk through the page cache
-    instead of being held in memory until the cache write. Empty arrays stay in memory (a
-    zero-length file cannot be mapped); `write_entry` saves them."""
+    """`allocate(split, key, shape, dtype)`: a writable array that is already the entry's .npy file in
+    `folder` (memory-mapped), so the encoder's rows go to disk through the page cache. Empty arrays
+    stay in memory (a zero-length file cannot be mapped); `write_entry` saves them."""
     folder = Path(folder)
 
     def allocate(split: str, key: str, shape: tuple, dtype) -> np.ndarray:
@@ -107,28 +90,24 @@ def array_allocator(folder) -> Callable[[str, str, tuple, type], np.ndarray]:
 
 
 def write_entry(folder, dataset: EncodedDataset, encoder: Encoder) -> None:
-    """Write `dataset` (+ its encoder) as the files of a cache entry into `folder`. Arrays that
-    `array_allocator(folder)` placed there already are flushed, not copied."""
+    """Write `dataset` (+ its encoder) as a cache entry's files into `folder` (arrays already there
+    from `array_allocator(folder)` are flushed, not copied)."""
     folder = Path(folder)
     extras = sorted(dataset.train.extras)
     for split in SPLITS:
         part = dataset.split(split)
-        for key, name in _array_files(split, extras).items():
+        for key in _array_keys(extras):
+            name = _array_file(split, key)
             arr = part.extras[key[6:]] if key.startswith("extra:") else getattr(part, key)
             if isinstance(arr, np.memmap) and arr.filename and Path(arr.filename) == (folder / name).resolve():
                 arr.flush()
             else:
                 np.save(folder / name, np.ascontiguousarray(arr))
     encoder.save(folder / ENCODER_FILE)
-    meta = {
-        "data_format_version": DATA_FORMAT_VERSION,
-        "name": dataset.name,
-        "fingerprint": dataset.fingerprint,
-        "extras": extras,
-        "meta": dataset.meta,
-    }
+    meta = {"data_format_version": DATA_FORMAT_VERSION, "name": dataset.name, "fingerprint": dataset.fingerprint,
+            "extras": extras, "meta": dataset.meta}
     # written last: a directory without it is incomplete (belt and braces with the rename)
-    (folder / META_FILE).write_text(json.dumps(_jsonable(meta), indent=1), encoding="utf-8")
+    (folder / META_FILE).write_text(json.dumps(meta, indent=1, default=_plain), encoding="utf-8")
 
 
 def save_dataset(target, dataset: EncodedDataset, encoder: Encoder) -> Path:
@@ -152,7 +131,7 @@ def load_cached(target) -> tuple[EncodedDataset, Encoder] | None:
         encoder = Encoder.load(target / ENCODER_FILE)
         splits = {}
         for split in SPLITS:
-            arrays = {key: _load_array(target / name) for key, name in _array_files(split, info["extras"]).items()}
+            arrays = {key: _load_array(target / _array_file(split, key)) for key in _array_keys(info["extras"])}
             splits[split] = EncodedSplit(
                 sparse=arrays["sparse"], dense=arrays["dense"], labels=arrays["labels"],
                 extras={k[6:]: v for k, v in arrays.items() if k.startswith("extra:")})
@@ -176,16 +155,10 @@ def _load_array(path: Path) -> np.ndarray:
     return arr
 
 
-def _jsonable(x):
-    """numpy scalars/arrays and paths -> plain JSON types."""
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
+def _plain(x):
+    """numpy scalars/arrays and paths as JSON values (`json.dumps(default=...)`)."""
+    if isinstance(x, (np.generic, np.ndarray)):
         return x.tolist()
     if isinstance(x, Path):
         return str(x)
-    return x
+    raise TypeError(f"{type(x).__name__} is not JSON serialisable")

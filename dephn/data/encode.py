@@ -1,31 +1,15 @@
-"""Encoding reader chunks into model arrays (docs/decisions.md#inputs-and-embedding): dense transform and sparse vocabularies.
+"""Encoding reader chunks into model arrays (docs/decisions.md#inputs-and-embedding, data/README.md).
 
-Decisions:
-- Dense "log1p" (the Criteo convention): x >= 0 -> log1p(x); x < 0 -> -log1p(-x).
-  Sign-preserving, so Criteo's few negative I2 values keep their order and never
-  land among the positive ones. Missing -> 0, explicitly: a missing count reads
-  like a zero count (docs/decisions.md#inputs-and-embedding allows "own bucket or 0"; one vector per dense field
-  times a value cannot hold a separate bucket). "none" keeps the value as is,
-  missing -> 0, for readers whose numbers are already scaled.
-- Sparse: one vocabulary per field, fitted on the TRAINING rows only. A category
-  with at least `min_count` training occurrences gets an id 1..V, in order of
-  decreasing training count (ties by value), so id 1 is the most frequent
-  category. Everything else shares id 0, the out-of-vocabulary row: categories
-  unseen in training (only in valid/test), rare ones, and missing values (the
-  `EncodedSplit` contract: 0 = OOV / missing).
-- A fitted `Encoder` is saved beside the processed arrays (JSON) so evaluation
-  and later inference encode new chunks exactly as training did.
-
-Chunks are pandas DataFrames (the reader contract) or pyarrow Tables (what the
-Criteo reader streams without a pandas round trip); strings are dictionary-encoded
-with pyarrow kernels, never as Python objects row by row.
+Dense: "log1p" is sign-preserving (x < 0 -> -log1p(-x)), "none" keeps the value; missing -> 0 in
+both. Sparse: one vocabulary per field fitted on the TRAINING rows only: categories with at least
+`min_count` training occurrences get ids 1..V by decreasing count (ties by value); unseen, rare and
+missing values share id 0. Chunks are DataFrames or pyarrow Tables, dictionary-encoded with pyarrow.
 """
 from __future__ import annotations
 
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -48,7 +32,7 @@ _WORKERS = min(4, os.cpu_count() or 1)   # threads fitting fields / filling piec
 
 
 def transform_dense(values: np.ndarray, how: str = "log1p") -> np.ndarray:
-    """Raw dense values (NaN = missing) -> float32 model inputs, missing -> 0 (see module doc)."""
+    """Raw dense values (NaN = missing) -> float32 model inputs, missing -> 0."""
     x = np.asarray(values, dtype=np.float64)
     if how == "log1p":
         x = np.copysign(np.log1p(np.abs(x)), x)   # sign-preserving log1p; NaN stays NaN
@@ -87,21 +71,18 @@ class Encoder:
         positions = index.get_indexer(values.to_numpy(zero_copy_only=False).astype(object))
         return (positions + 1).astype(np.int64)  # -1 (unknown) -> 0 = OOV
 
-    # --- persistence -------------------------------------------------------
-    def to_dict(self) -> dict:
-        return {
+    def save(self, path) -> None:
+        s = self.schema
+        Path(path).write_text(json.dumps({
             "format_version": ENCODER_FORMAT_VERSION,
-            "schema": {"tasks": list(self.schema.tasks), "dense": list(self.schema.dense),
-                       "sparse": list(self.schema.sparse)},
-            "extras": list(self.extras),
-            "min_count": self.min_count,
-            "dense_transform": self.dense_transform,
-            "oov_id": OOV_ID,
-            "vocabs": {f: list(self.vocabs[f]) for f in self.schema.sparse},
-        }
+            "schema": {"tasks": list(s.tasks), "dense": list(s.dense), "sparse": list(s.sparse)},
+            "extras": list(self.extras), "min_count": self.min_count, "dense_transform": self.dense_transform,
+            "oov_id": OOV_ID, "vocabs": {f: list(self.vocabs[f]) for f in s.sparse},
+        }), encoding="utf-8")
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Encoder":
+    def load(cls, path) -> "Encoder":
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
         if d.get("format_version") != ENCODER_FORMAT_VERSION:
             raise DephnError(f"encoder format version {d.get('format_version')!r} is not "
                              f"{ENCODER_FORMAT_VERSION}; prepare the data again")
@@ -109,13 +90,6 @@ class Encoder:
         return cls(schema=Schema(tuple(s["tasks"]), tuple(s["dense"]), tuple(s["sparse"])),
                    vocabs={f: list(v) for f, v in d["vocabs"].items()}, min_count=int(d["min_count"]),
                    dense_transform=d["dense_transform"], extras=tuple(d["extras"]))
-
-    def save(self, path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict()), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path) -> "Encoder":
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] = (),
@@ -125,20 +99,12 @@ def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] =
                   max_rows: int | None = None,
                   allocate: Callable[[str, str, tuple, type], np.ndarray] | None = None,
                   ) -> tuple[Encoder, dict[str, EncodedSplit]]:
-    """Fit on the training rows and encode every row, in one pass over `chunks`.
+    """Fit on the training rows and encode every row, in one pass over `chunks` (closed at the end).
 
-    `split_of(start, n)` gives the (n,) int8 split ids (0 train, 1 valid, 2 test)
-    of rows start..start+n-1; None puts every row in train. `split_rows(N)`, instead,
-    gives the (N,) split ids of all N rows once the stream is read (for a split that
-    needs the row count, e.g. the exact "random" split). Only train rows count
-    towards the vocabularies. `max_rows` stops after that many rows. `chunks` is
-    consumed, and closed if it is a generator.
-    Each chunk's categories are kept as a small dictionary plus int32 codes until
-    the vocabularies are known, then mapped to ids: one read of the source.
-    `allocate(split, key, shape, dtype)` makes the output arrays (key "sparse", "dense",
-    "labels" or "extra:<name>"); the default keeps them in memory, `cache.array_allocator`
-    puts them straight into a cache entry's files.
-    """
+    split_of(start, n): (n,) int8 split ids (0 train, 1 valid, 2 test) of rows start..start+n-1
+    (None: all train); split_rows(N), instead: the ids of all N rows once read (the exact "random"
+    split). Chunks are held as per-chunk dictionaries + int32 codes until the vocabularies are known.
+    allocate(split, key, shape, dtype) makes the output arrays (default: in memory)."""
     if min_count < 1:  # 0 would give ids to categories never seen in training: leakage
         raise DephnError(f"min_count must be >= 1, got {min_count}")
     if dense_transform not in DENSE_TRANSFORMS:
@@ -147,7 +113,7 @@ def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] =
         raise DephnError("give split_of or split_rows, not both")
     pieces: list[_Piece] = []
     start = 0
-    with _closing(chunks):  # stops a read-ahead thread also when a chunk fails or max_rows is reached
+    try:
         for chunk in limit_rows(chunks, max_rows):
             n = num_rows(chunk)
             piece = _encode_piece(chunk, schema, tuple(extras), dense_transform, row_offset=start)
@@ -155,6 +121,9 @@ def encode_stream(chunks: Iterable, schema: Schema, *, extras: tuple[str, ...] =
                            else np.asarray(split_of(start, n), dtype=np.int8))
             pieces.append(piece)
             start += n
+    finally:  # stops a read-ahead thread also when a chunk fails or max_rows is reached
+        if hasattr(chunks, "close"):
+            chunks.close()
     if not pieces:
         raise DataError("the source has no rows")
     if split_rows is not None:  # every piece is held until assembly anyway: split them now
@@ -201,15 +170,6 @@ def _encode_piece(chunk, schema: Schema, extras: tuple[str, ...], dense_transfor
     extra = {name: _floats(_column(chunk, name), name).astype(np.float32) for name in extras}
     codes = {name: _dictionary_codes(_column(chunk, name), name) for name in schema.sparse}
     return _Piece(n=n, labels=labels, dense=dense, extras=extra, codes=codes)
-
-
-@contextmanager
-def _closing(items):
-    try:
-        yield items
-    finally:
-        if hasattr(items, "close"):
-            items.close()
 
 
 def num_rows(chunk) -> int:
@@ -282,9 +242,7 @@ def _indices(arr) -> np.ndarray:
 
 
 def _as_strings(col, name: str):
-    """Categories as strings. Integral floats become integers first: a reader that
-    yields an id column as float in a chunk with missing values and as int in another
-    must not turn 7.0 and 7 into two categories."""
+    """Categories as strings; integral floats become integers first (7.0 and 7 are one category)."""
     t = col.type
     if pa.types.is_dictionary(t):
         col = pc.cast(col, t.value_type)
@@ -315,7 +273,7 @@ def _fit_field(pieces: list[_Piece], name: str, min_count: int) -> tuple[list[st
     unified = pc.dictionary_encode(pa.chunked_array(dicts, type=pa.string()))  # one code per value
     if unified.num_chunks == 0:                                              # a field missing on every row
         return [], [np.zeros(len(d), dtype=np.int64) for d in dicts]
-    values = max((c.dictionary for c in unified.chunks), key=len) if unified.num_chunks else pa.array([], pa.string())
+    values = max((c.dictionary for c in unified.chunks), key=len)
     piece_codes = [_indices(c) for c in unified.chunks]
     counts = np.bincount(np.concatenate(piece_codes), weights=np.concatenate(train_counts).astype(np.float64),
                          minlength=len(values)).astype(np.int64)             # (U,) training count per value
@@ -329,11 +287,8 @@ def _fit_field(pieces: list[_Piece], name: str, min_count: int) -> tuple[list[st
 
 
 def _sparse_ids(piece: _Piece, schema: Schema, local_ids: list[np.ndarray]) -> np.ndarray:
-    """(n, S) int64 ids of a piece from each field's local -> id map; missing (-1) -> 0.
-
-    Filled in row blocks: writing one column of an (n, S) array at a time strides
-    through memory, and a block keeps those writes in cache (measured 3x faster).
-    """
+    """(n, S) int64 ids of a piece from each field's local -> id map; missing (-1) -> 0. Filled in row
+    blocks, which keep the column-wise writes in cache (measured 3x faster)."""
     out = np.empty((piece.n, len(schema.sparse)), dtype=np.int64)         # (n, S)
     luts = [np.concatenate([[OOV_ID], ids]).astype(np.int64) for ids in local_ids]  # slot 0 serves -1
     for lo in range(0, piece.n, _ROW_BLOCK):
@@ -343,20 +298,13 @@ def _sparse_ids(piece: _Piece, schema: Schema, local_ids: list[np.ndarray]) -> n
     return out
 
 
-def _in_memory(split: str, key: str, shape: tuple, dtype) -> np.ndarray:
-    return np.empty(shape, dtype=dtype)
-
-
 def _assemble(pieces: list[_Piece], schema: Schema, extras: tuple[str, ...],
               piece_ids: dict[str, list[np.ndarray]], allocate=None) -> dict[str, EncodedSplit]:
-    """Scatter every piece's rows into one EncodedSplit per split.
-
-    Pieces write disjoint row ranges, so they are filled by a small thread pool
-    (numpy's take and copies run outside the GIL).
-    """
+    """Scatter every piece's rows into one EncodedSplit per split (disjoint row ranges, filled by a
+    thread pool: numpy's take and copies run outside the GIL)."""
     counts = np.array([[np.count_nonzero(p.split == s) for s in range(len(SPLITS))] for p in pieces])  # (K, 3)
     starts = np.cumsum(counts, axis=0) - counts                  # (K, 3) first output row of each piece
-    alloc = allocate or _in_memory
+    alloc = allocate or (lambda split, key, shape, dtype: np.empty(shape, dtype=dtype))
     out = {
         split: EncodedSplit(
             sparse=alloc(split, "sparse", (size, len(schema.sparse)), np.int64),    # (N_s, S)

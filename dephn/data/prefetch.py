@@ -1,8 +1,5 @@
-"""Read ahead: produce the next chunk in a background thread while the caller encodes this one.
-
-Parsing (pyarrow) and encoding (pyarrow kernels, numpy) both spend most of their time outside
-the GIL, so on two cores a reader thread and the encoding thread overlap: a first load of 1M
-Criteo rows took 3.4-3.5 s without and 2.7 s with read-ahead (benchmarks/README.md).
+"""Read ahead: the next chunk is produced in a background thread while the caller encodes this one
+(parsing and encoding mostly run outside the GIL; see benchmarks/README.md for the gain).
 """
 from __future__ import annotations
 
@@ -15,11 +12,8 @@ _DONE = object()
 
 
 def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
-    """Iterate `items` with up to `depth` of them produced ahead in a background thread.
-
-    An exception in the producer is re-raised here, where the failing item would have arrived.
-    Closing the returned generator early (break, error) stops the producer at its next item.
-    """
+    """Iterate `items` with up to `depth` produced ahead in a thread; a producer's exception is raised
+    where its item would have arrived, and closing the generator early stops the producer."""
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 

@@ -1,14 +1,8 @@
-"""Train / valid / test splits: a seeded split of one source, or the user's own files.
+"""Train / valid / test splits: a seeded split of one source, or the user's own files (data/README.md).
 
-Two methods split one source (`SPLIT_METHODS`):
-- "hash" (the default): one uniform number per row from a counter-based hash (splitmix64 of
-  seed and row index), not a stateful generator: row i's split depends only on (seed, i), so it
-  is the same whatever the chunk size the source is streamed in, and the vocabulary can be
-  fitted on the training rows in the single pass that reads them. The price: the fractions hold
-  in expectation (a 7,200-row file gets 720 +/- 27 validation rows at 0.1), not exactly.
-- "random": exact sizes. Once all N rows are read, valid gets floor(f_valid * N + 0.5) rows and
-  test floor(f_test * N + 0.5) (round half up, float64 products), train the rest
-  (`split_counts`); which rows is a seeded shuffle of that sequence of split ids (`random_split`).
+"hash" (the default): row i's split is a pure function of (seed, i) through splitmix64, so it does
+not depend on the chunk size and the vocabulary is fitted in the same single pass; the fractions
+hold in expectation. "random": exact sizes (`split_counts`), a seeded shuffle once all rows are read.
 """
 from __future__ import annotations
 
@@ -61,8 +55,6 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 
 def row_uniforms(seed: int, start: int, n: int) -> np.ndarray:
     """(n,) float64 in [0, 1) for rows start..start+n-1: a pure function of (seed, row index)."""
-    if seed < 0:
-        raise DephnError(f"seed must be >= 0, got {seed}")
     base = _splitmix64(np.array([seed], dtype=np.uint64))[0]
     bits = _splitmix64(np.arange(start, start + n, dtype=np.uint64) + base)   # (n,) uint64
     return (bits >> np.uint64(11)).astype(np.float64) * 2.0 ** -53            # top 53 bits -> [0, 1)
@@ -99,8 +91,8 @@ class SplitPlan:
     seed: int
 
     def describe(self) -> dict:
-        """The split as the cache key and the meta record it: {"fractions", "seed"} for "hash", as
-        before the methods existed (old keys stay valid); other methods add "method"."""
+        """The split as the cache key and the meta record it: {"fractions", "seed"}, plus "method" for
+        any but "hash" (so keys from before the methods existed stay valid)."""
         out = {"fractions": list(self.fractions), "seed": self.seed}
         if self.method != DEFAULT_METHOD:
             out["method"] = self.method
@@ -124,8 +116,7 @@ def split_plan(split=DEFAULT_FRACTIONS, method: str | None = None, seed: int = 0
 
 
 def split_files(path) -> dict[str, Path] | None:
-    """The user's own split files when `path` is a mapping {train, valid, test} (missing keys or
-    files are a DephnError); None for one source."""
+    """The user's own split files when `path` is a mapping {train, valid, test}; None for one source."""
     if not isinstance(path, Mapping):
         return None
     unknown = sorted(set(path) - set(SPLITS))
