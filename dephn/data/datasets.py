@@ -1,13 +1,8 @@
 """Named data sets: `load_dataset` reads a source, encodes it, caches the arrays and returns them.
 
-- "criteo": Criteo Kaggle TSV (task `click`); without a path, the embedded default, a generated
-  Criteo-format file (`rows` rows, default 50,000, generator seed 0) written once into the cache.
-- "criteo-r", "criteo-ur": the two-task sets of paper §IV-A built from a Criteo file (or the
-  embedded default) by `dephn.data.synthetic`; extras "confidence" (the base confidence c),
-  "target1" (= c) and "target2" (y_r or y_ur).
-- "aliccp", "aliexpress", "wechat", "csv": the readers of `dephn.data.readers`.
-The first call encodes and writes a cache entry (`dephn.data.cache`); later calls with the same
-sources and parameters memory-map it.
+The names, their sources and the embedded default (a generated Criteo file) are tabled in
+data/README.md; criteo-r/ur are built by `dephn.data.synthetic`. The first call writes a cache
+entry (`dephn.data.cache`); later calls with the same sources and parameters memory-map it.
 """
 from __future__ import annotations
 
@@ -78,30 +73,14 @@ def load_dataset(name: str, path=None, *, cache_dir=None, seed: int = 0, rows: i
                  split_seed: int | None = None, on_bad_lines: str = "error", **reader_options) -> EncodedDataset:
     """Encode (or load from the cache) a named data set.
 
-    path: a source file (or directory, per reader); a mapping {train, valid, test} of the user's
-        own split files; None for the embedded default (criteo*).
-    cache_dir: where processed data goes (default: `cache.default_cache_dir()`).
-    seed: the split's seed when `split_seed` is not given (unused with split files).
-    rows: for the embedded default, rows generated (default 50,000); for a file, read only its
-        first `rows` rows (each split file, or the build source).
-    min_count: training occurrences a category needs for its own id (else OOV 0).
-    split: (train, valid, test) fractions, or a method name meaning that method with (0.8, 0.1,
-        0.1) (see `dephn.data.split`): "hash" (the default; each row by a hash of (split seed,
-        row index), the fractions hold on average) or "random" (a seeded shuffle over all N rows:
-        valid gets exactly floor(f_valid*N + 0.5) rows, test floor(f_test*N + 0.5), train the rest).
-    split_method: "hash" | "random" with fractions in `split`; a name in `split` must agree.
-    split_seed: the split's seed, apart from any model seed (default: `seed`). The cache key and
-        meta["split"] hold {"fractions", "seed"}, plus "method" only for a method other than
-        "hash" (calls without the new options keep their keys). Split files allow neither
-        "random" nor a split seed.
-    on_bad_lines: "error" (a `DataError` naming file, line and column) or "skip" malformed
-        lines. The skipped lines are reported, and cached, in meta["skipped_lines"] (their count)
-        and meta["skipped_examples"] (the first 5, in file order, each worded as the error of
-        "error" mode); for criteo-r/ur in meta["builder"]["source_skipped_lines"].
-    reader_options: passed to the reader; for criteo-r/ur, the builder's options
-        (`dephn.data.synthetic.BuildConfig` fields, e.g. scale="auto", noise=0.1); for "csv",
-        spec= (see `dephn.data.readers.csv`; a spec with no sparse or no dense field warns with
-        `dephn.errors.DataWarning` on every call, cached or not).
+    path: a source file (or folder, per reader); a mapping {train, valid, test} of the user's own
+        split files; None for the embedded default (criteo*).
+    seed: the split's seed unless `split_seed` is given. rows: for the embedded default, rows
+        generated (default 50,000); for a file, its first `rows` rows are read.
+    split, split_method, split_seed: fractions and/or "hash" | "random" (see `dephn.data.split`).
+    on_bad_lines: "error" or "skip"; skips are recorded in meta["skipped_lines"] and
+        meta["skipped_examples"] (data/README.md, "Bad lines").
+    reader_options: passed to the reader; for criteo-r/ur, `synthetic.BuildConfig` fields.
     """
     if name not in _DATASETS:
         raise DephnError(f"unknown data set {name!r}; known: {', '.join(dataset_names())}")
