@@ -33,6 +33,7 @@ WHERE_NOT_WHAT = frozenset({"cache_dir"})   # data options that say where files 
 # ModelConfig fields added after runs were first stored -> the value that reproduces the
 # behaviour from before (see RunSpec.identity)
 LATER_MODEL_FIELDS = {"gate_norm": "none", "dense_init": "small"}
+LATER_TRAIN_FIELDS = {"restore": "best"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class RunSpec:
         mc = self.model_config().to_dict()
         tc = self.train_config().to_dict()
         tc.pop("quiet")
+        tc = {k: v for k, v in tc.items() if k not in LATER_TRAIN_FIELDS or v != LATER_TRAIN_FIELDS[k]}
         data_options = {k: v for k, v in self.data_options.items() if k not in WHERE_NOT_WHAT}
         model_config = {k: mc[k] for k in model_entry(self.model).fields
                         if k not in LATER_MODEL_FIELDS or mc[k] != LATER_MODEL_FIELDS[k]}

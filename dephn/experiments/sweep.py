@@ -103,11 +103,13 @@ def quieted(spec: RunSpec) -> RunSpec:
 
 
 def sweep_frame(store: ResultsStore, ids: Sequence[str], labels: dict[str, str]) -> pd.DataFrame:
-    """The store's records of `ids`, labelled as this sweep names them."""
+    """The store's records of `ids` (in their order, each once), labelled as this sweep names them."""
     frame = store.frame()
     if frame.empty:
         return frame
-    frame = frame[frame["run_id"].isin(ids)].reset_index(drop=True)
+    order = {run_id: i for i, run_id in enumerate(dict.fromkeys(ids))}
+    frame = frame[frame["run_id"].isin(order)]
+    frame = frame.iloc[frame["run_id"].map(order).argsort()].reset_index(drop=True)
     # a run asked for by several items (the same configuration) is labelled as this query names it,
     # not as whichever item ran it first
     frame["label"] = frame["run_id"].map(labels)

@@ -1,11 +1,15 @@
 """What a notebook asks the results store for, and the one runner that trains it.
 
-A `Request` is data, built without training anything: runs whose settings are fixed (`fixed`)
-and configurations tuned on the profile's learning-rate grid (`tuned`). Resolving a request
-always takes the same two stages:
+A `Request` is data, built without training anything: runs whose settings are fixed (`fixed`),
+configurations tuned on the profile's learning-rate grid (`tuned`) and comparisons kept paired
+(`paired`: a baseline run and its arms, docs/decisions.md#pairs-scored-at-one-epoch). Resolving
+a request always takes the same two stages:
 
-1. the fixed runs and every tuned configuration's grid (each grid rate on each tuning seed);
-2. each tuned configuration's runs on its seeds at the rate its grid chose on validation AUC.
+1. the fixed runs, every tuned configuration's grid (each grid rate on each tuning seed) and
+   every pair's baseline, which stops early on its own;
+2. each tuned configuration's runs on its seeds at the rate its grid chose on validation AUC,
+   and each pair's arms, trained to the epoch their baseline chose and scored there (the same
+   initial weights and batch order, so the stopping rule adds no noise to the difference).
 
 `resolve` is what `Study.run` (the notebooks) and `dephn study`'s pre-run (over workers) both
 call; `dephn study --plan` lists the same two stages without training (stage 2 at the profile's
@@ -20,6 +24,7 @@ tuning seed is the very run the comparison reports (the results store trains it 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -32,6 +37,7 @@ from .profiles import Profile
 Maker = Callable[[int, dict], RunSpec]
 Runner = Callable[[list[RunSpec]], pd.DataFrame]
 LR_PENDING = "lr chosen on the grid"
+EPOCH_PENDING = "at its baseline's epoch"
 GRID_TAG = "lr grid"
 GRID_COLUMNS = ["configuration", "lr", "valid AUC", "seeds", "chosen", "at grid edge"]
 
@@ -54,19 +60,38 @@ class Tuned:
 
 
 @dataclass(frozen=True)
+class Paired:
+    """A baseline run that early-stops on its own and arms that differ from it in one setting."""
+    base: RunSpec
+    arms: tuple[RunSpec, ...]
+
+    def at_epoch(self, epoch: int | None) -> list[RunSpec]:
+        """The arms trained to `epoch` and scored there (None: the baseline's own rule)."""
+        if epoch is None:
+            return list(self.arms)
+        return [dataclasses.replace(a, train_options={**a.train_options, "epochs": int(epoch), "patience": 0,
+                                                      "restore": "last"}) for a in self.arms]
+
+
+@dataclass(frozen=True)
 class Request:
     fixed: tuple[RunSpec, ...] = ()
     tuned: tuple[Tuned, ...] = ()
+    paired: tuple[Paired, ...] = ()
 
     def __add__(self, other: "Request") -> "Request":
-        return Request(self.fixed + other.fixed, self.tuned + other.tuned)
+        return Request(self.fixed + other.fixed, self.tuned + other.tuned, self.paired + other.paired)
 
     def first_stage(self, profile: Profile) -> list[RunSpec]:
-        return list(self.fixed) + [s for t in self.tuned for s in t.grid(profile)]
+        return (list(self.fixed) + [s for t in self.tuned for s in t.grid(profile)]
+                + [p.base for p in self.paired])
 
-    def second_stage(self, profile: Profile, rates: Sequence[float | None]) -> list[RunSpec]:
-        """The tuned configurations' runs, each at its rate (in `tuned`'s order)."""
-        return [s for t, lr in zip(self.tuned, rates, strict=True) for s in t.runs(profile, lr)]
+    def second_stage(self, profile: Profile, rates: Sequence[float | None],
+                     epochs: Sequence[int | None] = ()) -> list[RunSpec]:
+        """The tuned configurations' runs, each at its rate (in `tuned`'s order), and the pairs'
+        arms, each at its baseline's epoch (in `paired`'s order)."""
+        return ([s for t, lr in zip(self.tuned, rates, strict=True) for s in t.runs(profile, lr)]
+                + [s for p, e in zip(self.paired, epochs, strict=True) for s in p.at_epoch(e)])
 
     def planned(self, profile: Profile) -> list[RunSpec]:
         """Both stages as a plan lists them, in order: the fixed runs, then per tuned configuration
@@ -78,6 +103,8 @@ class Request:
                 continue
             out += [_tagged(s, GRID_TAG) for s in t.grid(profile)]
             out += [_tagged(s, LR_PENDING) for s in t.runs(profile, None)]
+        for p in self.paired:
+            out += [p.base] + [_tagged(s, EPOCH_PENDING) for s in p.arms]
         return out
 
 
@@ -115,11 +142,25 @@ def resolve(request: Request, profile: Profile, run: Runner, read: Runner | None
     configurations' runs (not their grids). `read(specs)` gives the frame of runs already in the
     store (default: `run`, which trains nothing that is there)."""
     read = read or run
-    if not request.tuned:
+    if not request.tuned and not request.paired:
         return run(list(request.fixed))
     run(request.first_stage(profile))
     rates = [choose(read(t.grid(profile)))[0] if profile.lr_grid else None for t in request.tuned]
-    return run(list(request.fixed) + request.second_stage(profile, rates))
+    epochs = chosen_epochs([p.base for p in request.paired], read) if request.paired else []
+    return run(list(request.fixed) + [p.base for p in request.paired] + request.second_stage(profile, rates, epochs))
+
+
+def chosen_epochs(bases: Sequence[RunSpec], read: Runner) -> list[int | None]:
+    """The epoch each baseline run restored (None where it did not finish), from one read of the
+    store (its frame lists each run once, in the order asked)."""
+    keys = [json.dumps(b.identity(""), sort_keys=True, default=list) for b in bases]
+    unique = dict(zip(keys, bases))
+    frame = read(list(unique.values()))
+    if len(frame) != len(unique):
+        raise RuntimeError(f"the store lists {len(frame)} of {len(unique)} baseline runs")
+    best = {k: (int(row["best_epoch"]) if row["status"] == "ok" else None)
+            for k, (_, row) in zip(unique, frame.iterrows())}
+    return [best[k] for k in keys]
 
 
 def grid_table(request: Request, profile: Profile, read: Runner) -> pd.DataFrame:

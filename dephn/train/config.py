@@ -21,6 +21,8 @@ class TrainConfig(StrictConfig):
     weight_decay: float = 0.0             # Adam weight decay of dense parameters
     task_weights: tuple[float, ...] | None = None  # per-task loss weights (None: all 1)
     patience: int = 2                     # early stopping: epochs without valid-AUC gain
+    restore: str = "best"                 # weights scored at the end: "best" (valid AUC) | "last" (a paired
+                                          # arm trained to its baseline's chosen epoch, docs/decisions.md)
     device: str = "auto"                  # "auto" (cuda, then mps, then cpu) | "cpu" | "cuda" | "mps"
     precision: str = "auto"               # "auto" (bf16 on CUDA, else fp32) | "fp32" | "bf16"
     eval_batch_size: int = 16384          # rows per evaluation forward
@@ -63,6 +65,8 @@ class TrainConfig(StrictConfig):
             raise DephnError(f"precision={self.precision!r}: expected auto, fp32 or bf16")
         if self.patience < 0:
             raise DephnError("patience must be >= 0")
+        if self.restore not in ("best", "last"):
+            raise DephnError(f"restore={self.restore!r}: expected best or last")
         if isinstance(self.vg, str):     # text handed to the constructor (dephn.bench, tests); the command
             self.vg = VGSetting.parse(self.vg)   # line and RunSpec hand the setting, parsed where it came in
         elif self.vg is not None and not isinstance(self.vg, VGSetting):

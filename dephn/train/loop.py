@@ -228,9 +228,11 @@ def fit(model: nn.Module, data: EncodedDataset, cfg: TrainConfig, *,
         bar.close()
         step.close()
 
-    stopping.restore(model)
+    if cfg.restore == "best":
+        stopping.restore(model)
     for cb in callbacks:
         cb.on_train_end(state)
-    return final_result(model, data, cfg, tasks, device, precision, best_epoch=stopping.epoch,
+    return final_result(model, data, cfg, tasks, device, precision,
+                        best_epoch=stopping.epoch if cfg.restore == "best" else state.epoch,
                         epochs_run=state.epoch, steps=state.step, stopped=stopped, train_seconds=train_time,
                         samples_per_s=counts["seen"] / max(train_time, 1e-9), history=history)
