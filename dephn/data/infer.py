@@ -1,14 +1,8 @@
 """Proposing a CSV spec for a user's own file: `infer_schema` reads a sample and explains each choice.
 
-    proposal = infer_schema("clicks.csv", labels=["click", "buy"])
-    print("\\n".join(proposal.lines()))      # one line per column: the role chosen and why
-    write_schema(proposal, "clicks.spec.json")
-    load_dataset("csv", "clicks.csv", spec="clicks.spec.json")
-
-The sample is the first `sample_rows` data lines, parsed exactly as `CsvReader` parses them
-(every field a string, an empty field missing; lines with a wrong field count skipped and
-reported). The file needs a header line. Each decision is stated with its numbers (distinct
-values, missing share, numeric share) in the column's line:
+Usage: data/README.md. The sample is the first `sample_rows` data lines of a file with a header,
+parsed as `CsvReader` parses them (bad lines skipped and reported). Each column's line states the
+decision with its numbers (distinct values, missing share, numeric share):
 
 - Separator: the given `sep`, else the one of `,` tab `;` `|` that splits the header into the
   most columns among those that split the most sampled lines into the header's count.
@@ -96,13 +90,8 @@ class ColumnStats:
 
 @dataclass
 class SchemaProposal:
-    """A proposed CSV spec and why.
-
-    spec: the `CsvSpec` fields as JSON-ready values (paths absolute; `write_schema` makes them
-    relative to the JSON file). explanations: one line per column, in file order: the role
-    chosen, why, and the numbers. notes: lines about the whole file (separator, sample, label
-    values, dense transform).
-    """
+    """A proposed CSV spec (JSON-ready `CsvSpec` fields, paths absolute), one explanation line per
+    column in file order, and notes about the whole file."""
 
     spec: dict
     explanations: list[str]
@@ -115,14 +104,8 @@ class SchemaProposal:
 
 def infer_schema(path, labels: list[str], *, dense: list[str] | None = None, sep: str | None = None,
                  sample_rows: int = 100_000) -> SchemaProposal:
-    """Propose a CSV spec for the delimited file `path` (see the module docstring).
-
-    labels: the binary label columns, one per task (header names). dense: the numeric
-    feature columns, when you know them (default: inferred). sep: the one-character field
-    separator (default: sniffed). sample_rows: data lines read for the statistics.
-    Raises `DephnError` (a `DataError` naming the file for file problems): a missing label
-    or dense column, a label that is not binary, a dense column that is not numeric.
-    """
+    """Propose a CSV spec for the delimited file `path` (rules: the module docstring): `labels` name the
+    label columns; `dense` and `sep`, when given, are taken as they are."""
     path = require_file(path)
     labels = [labels] if isinstance(labels, str) else list(labels)
     dense = [dense] if isinstance(dense, str) else (None if dense is None else list(dense))
