@@ -16,11 +16,11 @@ from ..study.profiles import DEFAULT_PROFILE, PROFILES
 from ..train.balance import BALANCERS
 from ..virtual_gradient import VGSetting, parse_settings
 
-__all__ = ["DEFAULT_PROFILE", "Parser", "add_data_args", "add_profile_arg", "add_threads_arg",
+__all__ = ["DEFAULT_PROFILE", "Parser", "a_path", "add_data_args", "add_profile_arg", "add_threads_arg",
            "add_train_args", "add_workers_args", "apply_threads", "balance_method", "balance_methods",
-           "data_options", "in_file", "non_negative_int", "out_dir", "out_file", "parse_seeds", "parse_set",
-           "positive_float", "positive_int", "seed_list", "train_options", "vg_setting", "vg_settings",
-           "worker_options"]
+           "data_options", "in_dir", "in_file", "in_path", "names", "non_negative_int", "out_dir", "out_file",
+           "parse_seeds", "parse_set", "positive_float", "positive_int", "seed_list", "train_options", "vg_setting",
+           "vg_settings", "worker_options"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -130,6 +130,14 @@ def balance_methods(text: str) -> list[str]:
     return [balance_method(item) for item in text.split(",")]
 
 
+def names(text: str) -> list[str]:
+    """Comma-separated names, none empty (models, data sets)."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return items
+
+
 def seed_list(text: str) -> list[int]:
     """`parse_seeds` as a flag type."""
     try:
@@ -140,9 +148,24 @@ def seed_list(text: str) -> list[int]:
 
 # -- paths: refused where the flag is parsed, before anything loads or trains ---------------
 
-def _text(text: str) -> str:
+def a_path(text: str) -> str:
+    """Any path but the empty one (which would name the current folder, or nothing)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("expected a path, got ''")
+    return text
+
+
+def in_path(text: str) -> str:
+    """An existing file or folder to read."""
+    if not Path(a_path(text)).exists():
+        raise argparse.ArgumentTypeError(f"not found: {text}")
+    return text
+
+
+def in_dir(text: str) -> str:
+    """An existing folder to read."""
+    if not Path(in_path(text)).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
     return text
 
 
@@ -159,21 +182,21 @@ def _may_write_in(path: Path, text: str) -> str:
 
 def out_dir(text: str) -> str:
     """A folder to write into (made if missing)."""
-    if Path(_text(text)).exists() and not Path(text).is_dir():
+    if Path(a_path(text)).exists() and not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
     return _may_write_in(Path(text), text)
 
 
 def out_file(text: str) -> str:
     """A file to write (replaced if there)."""
-    if Path(_text(text)).is_dir():
+    if Path(a_path(text)).is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
     return _may_write_in(Path(text).parent, text)
 
 
 def in_file(text: str) -> str:
     """An existing file to read."""
-    if not Path(_text(text)).is_file():
+    if not Path(a_path(text)).is_file():
         raise argparse.ArgumentTypeError(f"{text} is a folder, not a file" if Path(text).is_dir() else
                                          f"file not found: {text}")
     return text
@@ -229,7 +252,7 @@ def add_data_args(p: argparse.ArgumentParser, *, dataset_default: str | None = "
     g.add_argument("--dataset", default=dataset_default, required=dataset_default is None,
                    help="data set name (`dephn data list`): criteo, criteo-r, criteo-ur, aliccp, aliexpress, "
                         "wechat, csv")
-    g.add_argument("--data", default=None, help="source file or folder (default for criteo*: the embedded generator)")
+    g.add_argument("--data", type=a_path, help="source file or folder (default for criteo*: the embedded generator)")
     g.add_argument("--train", dest="train_file", type=in_file, help="your own train file (with --valid and --test)")
     g.add_argument("--valid", dest="valid_file", type=in_file, help="your own validation file")
     g.add_argument("--test", dest="test_file", type=in_file, help="your own test file")

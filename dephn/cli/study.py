@@ -1,6 +1,7 @@
 """`dephn study --profile smoke|cpu|paper`: every study notebook through papermill, then the report."""
 from __future__ import annotations
 
+import argparse
 import json
 import time
 
@@ -9,9 +10,10 @@ from ..study.context import open_study
 from ..study.plan import plan, plan_summary, with_workers
 from ..study.prerun import prerun
 from ..study.profiles import get_profile
-from ..study.runner import run_study
-from .args import (add_profile_arg, add_threads_arg, add_workers_args, apply_threads, out_dir, parse_seeds,
-                   worker_options)
+from ..errors import DephnError
+from ..study.runner import run_study, study_notebooks
+from .args import (add_profile_arg, add_threads_arg, add_workers_args, apply_threads, in_dir, in_file, in_path,
+                   names, out_dir, seed_list, worker_options)
 
 
 def add_parser(sub) -> None:
@@ -21,11 +23,11 @@ def add_parser(sub) -> None:
                                    "(or Ray tasks), then the notebooks execute.")
     add_profile_arg(p)
     p.add_argument("--out", type=out_dir, default=None, help="output folder (default outputs/<profile>)")
-    p.add_argument("--only", default=None, help="comma-separated notebook number prefixes, e.g. 01,03")
-    p.add_argument("--seeds", default=None, help="override the profile's seeds, e.g. 0,1,2 or 0-4")
-    p.add_argument("--criteo", default=None, help="Criteo-format source file (default: embedded generator)")
-    p.add_argument("--aliccp", default=None, help="Ali-CCP data (file or folder)")
-    p.add_argument("--wechat", default=None, help="WeChat-2021 folder (user_action.csv, feed_info.csv)")
+    p.add_argument("--only", type=notebooks, help="comma-separated notebook number prefixes, e.g. 01,03")
+    p.add_argument("--seeds", type=seed_list, help="override the profile's seeds, e.g. 0,1,2 or 0-4")
+    p.add_argument("--criteo", type=in_file, help="Criteo-format source file (default: embedded generator)")
+    p.add_argument("--aliccp", type=in_path, help="Ali-CCP data (file or folder)")
+    p.add_argument("--wechat", type=in_dir, help="WeChat-2021 folder (user_action.csv, feed_info.csv)")
     add_threads_arg(p)
     add_workers_args(p)
     p.add_argument("--no-report", action="store_true")
@@ -35,9 +37,19 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def notebooks(text: str) -> list[str]:
+    """Notebook number prefixes, each naming a notebook."""
+    for prefix in names(text):
+        try:
+            study_notebooks(only=[prefix])
+        except DephnError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return names(text)
+
+
 def run(args) -> int:
     profile = get_profile(args.profile)          # parsed once; everything below takes the Profile
-    seeds = parse_seeds(args.seeds) if args.seeds else None
+    seeds = args.seeds
     paths = {"criteo_path": args.criteo, "aliccp_path": args.aliccp, "wechat_path": args.wechat}
     study = open_study(profile, args.out, seeds=seeds, **paths)
     if args.plan:
@@ -47,7 +59,7 @@ def run(args) -> int:
     params = {k: v for k, v in paths.items() if v}
     if seeds:
         params["seeds"] = seeds
-    only = args.only.split(",") if args.only else None
+    only = args.only
     done = None
     if workers is not None:
         t0 = time.perf_counter()
@@ -59,7 +71,7 @@ def run(args) -> int:
 
 
 def show_plan(args, study) -> int:
-    runs = plan(study, args.only.split(",") if args.only else None)
+    runs = plan(study, args.only)
     summary = plan_summary(runs)
     total = float(runs["est_seconds"].sum()) / 60
     workers = worker_options(args)

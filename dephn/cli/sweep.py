@@ -9,7 +9,7 @@ from ..experiments.parallel import run_parallel
 from ..experiments.store import ResultsStore
 from ..experiments.sweep import expand_grid, run_sweep
 from .args import (add_data_args, add_train_args, add_workers_args, apply_threads, balance_methods, data_options,
-                   data_path, out_dir, parse_set, seed_list, train_options, vg_settings, worker_options)
+                   data_path, in_dir, names, out_dir, parse_set, seed_list, train_options, vg_settings, worker_options)
 
 
 def add_parser(sub) -> None:
@@ -17,8 +17,8 @@ def add_parser(sub) -> None:
                        description="Resumable: finished runs in the results store are skipped. With --workers N the runs "
                                    "go to N worker processes (or Ray tasks); each run trains under a lease in "
                                    "the store, so sweeps sharing a store never train a run twice.")
-    p.add_argument("--models", default="mmoe,dephn", help="comma-separated model names")
-    p.add_argument("--datasets", default=None, help="comma-separated data set names (default: --dataset)")
+    p.add_argument("--models", type=names, default="mmoe,dephn", help="comma-separated model names")
+    p.add_argument("--datasets", type=names, help="comma-separated data set names (default: --dataset)")
     p.add_argument("--seeds", type=seed_list, default="0,1,2", help="e.g. 0,1,2 or 0-4")
     p.add_argument("--vg", type=vg_settings, default="none", help="comma-separated: none, all, or GAMMA/CORR items")
     p.add_argument("--balance", type=balance_methods, default="none",
@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run_sweep_cmd)
 
     r = sub.add_parser("results", help="summarise a results folder: mean ± std over seeds")
-    r.add_argument("--out", default="runs/sweep", help="results folder")
+    r.add_argument("--out", type=in_dir, default="runs/sweep", help="results folder")
     r.add_argument("--metric", default="auc", choices=("auc", "logloss"))
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=run_results)
@@ -42,17 +42,18 @@ def run_sweep_cmd(args) -> int:
     workers = worker_options(args)
     if workers is None:
         apply_threads(args)
-    datasets = (args.datasets or args.dataset).split(",")
+    datasets = args.datasets or [args.dataset]
     path = data_path(args)
-    specs = expand_grid(args.models.split(","), datasets, args.seeds, vg=args.vg, balance=args.balance,
+    specs = expand_grid(args.models, datasets, args.seeds, vg=args.vg, balance=args.balance,
                         data={d: path for d in datasets} if path else None,
                         model_options=parse_set(args.set), train_options=train_options(args),
                         data_options=data_options(args))
     for s in specs:
         s.check()                            # validate all before the first run
     if not specs:
-        raise DephnError(f"no run in this grid: models {args.models} take none of the virtual-gradient settings "
-                         f"or balancing methods asked for (single-task models have no gates and nothing to balance)")
+        raise DephnError(f"no run in this grid: models {','.join(args.models)} take none of the virtual-gradient "
+                         f"settings or balancing methods asked for (single-task models have no gates and nothing to "
+                         f"balance)")
     print(f"sweep: {len(specs)} runs into {args.out}", file=sys.stderr)
     if workers is None:
         run_sweep(specs, args.out, force=args.force, quiet=args.quiet)
