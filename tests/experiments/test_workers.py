@@ -39,7 +39,8 @@ def is_leased(store_root, run_id: str) -> bool:
 @pytest.fixture(scope="module")
 def data_options(tmp_path_factory):
     """Generated Criteo-UR data, encoded once into a cache every worker reads."""
-    opts = {"rows": 4000, "cache_dir": str(tmp_path_factory.mktemp("cache"))}
+    opts = {"rows": 4000, "teacher_rows": 5_000, "eval_rows": 4_000,   # explicit: worker processes do not
+            "cache_dir": str(tmp_path_factory.mktemp("cache"))}              # see the suite's small defaults
     load_dataset("criteo-ur", None, **opts)
     return opts
 
