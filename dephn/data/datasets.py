@@ -213,14 +213,14 @@ def _synthetic_readers(name, path, files, cache_dir, rows, on_bad_lines, options
             raise DephnError(f"{path} is already built; builder options {sorted(options)} apply to a Criteo file")
         built, max_rows = Path(path), rows
     else:
+        if path is not None and set(FRESH_ROWS) & set(options):
+            raise DephnError(f"{name}: {', '.join(FRESH_ROWS)} are rows of the embedded generator, not of {path}")
         options = dict(options)
         own = {k: int(options.pop(k, default)) for k, default in FRESH_ROWS.items()}
         try:
             config = synthetic.BuildConfig(kind=kind, **options)
         except TypeError as e:
             raise DephnError(f"bad {name} builder option: {e}") from None
-        if path is not None and set(FRESH_ROWS) & set(options):
-            raise DephnError(f"{name}: {', '.join(FRESH_ROWS)} are rows of the embedded generator, not of {path}")
         if min(own.values()) < 1:
             raise DephnError(f"{name}: teacher_rows and eval_rows must be >= 1, got {own}")
         fresh = {}

@@ -166,20 +166,23 @@ def base_confidence(source, config: BuildConfig, *, rows: int | None = None, on_
     base = {"logits": teacher.logits, "click": click, "auc": teacher.holdout_auc,
             "train_rows": teacher.train_rows, "holdout_rows": teacher.holdout_rows,
             "skipped_lines": reader.skipped_lines}
-    scored = {"": source if teacher_source else None, "eval_": eval_source}
-    for prefix, rows_of in scored.items():        # rows the teacher did not learn on: scored by it
-        if rows_of is not None:
-            other = CriteoReader(rows_of, on_bad_lines=on_bad_lines)
-            parts = [encoder.transform(t) for t in limit_rows(other.iter_tables(), rows if prefix == "" else None)]
-            base[f"{prefix}logits"] = teacher.logits_of(np.concatenate([p.sparse for p in parts]),
-                                                        np.concatenate([p.dense for p in parts]))
-            base[f"{prefix}click"] = np.concatenate([p.labels[:, 0] for p in parts]).astype(np.float64)
-            if prefix == "":
-                base["skipped_lines"] = other.skipped_lines
+    if teacher_source is not None:    # the students' rows, which the teacher did not learn on
+        base["logits"], base["click"], base["skipped_lines"] = _scored(teacher, encoder, source, rows, on_bad_lines)
+    if eval_source is not None:
+        base["eval_logits"], base["eval_click"], _ = _scored(teacher, encoder, eval_source, None, on_bad_lines)
     if path is not None:
         with cache.atomic_file(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, **base)
     return base
+
+
+def _scored(teacher, encoder, path, rows: int | None, on_bad_lines: str):
+    """(logits, click, skipped lines) of the first `rows` rows of a Criteo file the teacher did
+    not learn on, encoded with the teacher's encoder."""
+    reader = CriteoReader(path, on_bad_lines=on_bad_lines)
+    parts = [encoder.transform(t) for t in limit_rows(reader.iter_tables(), rows)]
+    logits = teacher.logits_of(np.concatenate([p.sparse for p in parts]), np.concatenate([p.dense for p in parts]))
+    return logits, np.concatenate([p.labels[:, 0] for p in parts]).astype(np.float64), reader.skipped_lines
 
 
 def build(source, out_dir, config: BuildConfig, *, rows: int | None = None, on_bad_lines: str = "error",

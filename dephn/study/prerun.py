@@ -8,13 +8,12 @@ The notebooks then find every run in the store and train only what is still miss
 """
 from __future__ import annotations
 
-import json
 import sys
 from typing import Callable, Sequence
 
 from ..experiments.runs import RunSpec
 from .context import Study
-from .request import Request, resolve
+from .request import Request, resolve, run_key as _key
 from .table import requests
 
 
@@ -25,10 +24,6 @@ def unique(specs: Sequence[RunSpec]) -> list[RunSpec]:
         if _new(spec, out):
             out[_key(spec)] = spec
     return list(out.values())
-
-
-def _key(spec: RunSpec) -> str:
-    return json.dumps(spec.identity(""), sort_keys=True, default=list)
 
 
 def _new(spec: RunSpec, seen: dict[str, RunSpec]) -> bool:

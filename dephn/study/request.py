@@ -150,10 +150,15 @@ def resolve(request: Request, profile: Profile, run: Runner, read: Runner | None
     return run(list(request.fixed) + [p.base for p in request.paired] + request.second_stage(profile, rates, epochs))
 
 
+def run_key(spec: RunSpec) -> str:
+    """What a run's id hashes, without the data fingerprint: one key per distinct run."""
+    return json.dumps(spec.identity(""), sort_keys=True, default=list)
+
+
 def chosen_epochs(bases: Sequence[RunSpec], read: Runner) -> list[int | None]:
     """The epoch each baseline run restored (None where it did not finish), from one read of the
     store (its frame lists each run once, in the order asked)."""
-    keys = [json.dumps(b.identity(""), sort_keys=True, default=list) for b in bases]
+    keys = [run_key(b) for b in bases]
     unique = dict(zip(keys, bases))
     frame = read(list(unique.values()))
     if len(frame) != len(unique):
