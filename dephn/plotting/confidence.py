@@ -123,11 +123,15 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
         fig.update_yaxes(title_text="true target y(c) (right axis)" if j == len(tasks) else None,
                          row=1, col=j, secondary_y=True, showgrid=False, zeroline=False, tickmode="auto")
         fig.update_xaxes(title_text=C_LABEL, row=1, col=j)
-    models = " vs ".join(activations)
-    return finish(fig, title or f"Activation against base confidence c: {models} (paper Fig. 7); "
-                                f"line = binned median, band = {level:.0%} prediction interval, "
-                                "dashed = true target (right axis)",
+    return finish(fig, title or confidence_title(list(activations), level),
                   width=max(700, 560 * len(tasks) + 100), height=520)
+
+
+def confidence_title(models: Sequence[str], level: float) -> str:
+    """Fig. 7's title for these models at this interval level."""
+    return (f"Activation against base confidence c: {' vs '.join(models)} (paper Fig. 7); "
+            f"line = binned median, band = {level:.0%} prediction interval, "
+            "dashed = true target (right axis)")
 
 
 def task_relation(act1: Mapping[str, np.ndarray], act2: Mapping[str, np.ndarray],

@@ -15,7 +15,7 @@ from plotly.basedatatypes import BaseFigure
 
 from ..errors import DephnError
 from ..virtual_gradient import GAMMAS
-from .confidence import Curve, confidence_plot
+from .confidence import Curve, confidence_plot, confidence_title
 from .gammas import FORMULAS, X_LABEL, Y_LABEL, gamma_grid, gamma_point_table
 from .gating import as_epoch_grid, gate_heatmap
 from .save import static_image
@@ -120,18 +120,24 @@ def gate_explorer(histories: Mapping[str, np.ndarray], experts: Sequence[str],
 def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np.ndarray]],
                         true_curves: Mapping[str, Curve], *, level: float = 0.9,
                         bins: int = 40) -> Explorer:
-    """Pick a task, a model (or all) and the interval level: one panel of Fig. 7."""
+    """Pick a task, a model (or all) and the interval level: one panel of Fig. 7.
+
+    The figure keeps the traces it was displayed with (a model not chosen is hidden, a task without
+    a true curve hides that trace) and holds plain lists: plotly's front end compares the plotted
+    traces with the displayed ones index by index, and its reply about a numpy array that changed
+    raised a ValueError in the kernel at every move of a control."""
     if not activations:
         raise DephnError("no model activations to explore")
     tasks = list(next(iter(activations.values())))
     colors = colors_for(activations)
+    placeholder = (np.zeros(0), np.zeros(0))
 
-    def build(task, model, lvl):
-        chosen = activations if model == ALL else {model: activations[model]}
-        return confidence_plot(c, chosen, true_curves, level=lvl, bins=bins, tasks=[task],
-                               colors=colors)
+    def build(task, lvl):
+        curves = {task: true_curves.get(task, placeholder)}
+        return confidence_plot(c, activations, curves, level=lvl, bins=bins, tasks=[task], colors=colors)
 
-    fig = go.FigureWidget(build(tasks[0], ALL, level))
+    first = build(tasks[0], level)
+    fig = go.FigureWidget(plain_figure(first))
     controls = {
         "task": widgets.Dropdown(options=tasks, value=tasks[0], description="task"),
         "model": widgets.Dropdown(options=[ALL, *activations], value=ALL, description="model"),
@@ -140,13 +146,41 @@ def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np
     }
 
     def redraw(change=None):
-        new = build(controls["task"].value, controls["model"].value, controls["level"].value)
-        fig.data = ()
-        fig.add_traces(list(new.data))
-        fig.layout.title.text = new.layout.title.text
-        fig.layout.annotations = new.layout.annotations
+        task, model, lvl = (controls[k].value for k in ("task", "model", "level"))
+        new = build(task, lvl)
+        chosen = activations if model == ALL else {model: activations[model]}
+        with fig.batch_update():
+            for old, trace in zip(fig.data, new.data):
+                group = trace.legendgroup
+                visible = task in true_curves if group == "true" else (model == ALL or group == model)
+                old.update(x=plain(trace.x), y=plain(trace.y), customdata=plain(trace.customdata),
+                           name=trace.name, hovertemplate=trace.hovertemplate, visible=visible)
+            fig.layout.title.text = confidence_title(list(chosen), lvl)
+            fig.layout.annotations = new.layout.annotations
 
+    redraw()
     return Explorer(fig, controls, redraw)
+
+
+def plain(value):
+    """A trace value with every numpy array as a list (non-finite numbers as None, a gap)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def plain_figure(fig: go.Figure) -> go.Figure:
+    """The figure with every trace's arrays as lists (see `confidence_explorer`)."""
+    out = go.Figure(fig)
+    for trace in out.data:
+        for key in ("x", "y", "z", "text", "customdata"):
+            if key in trace and trace[key] is not None:
+                trace[key] = plain(trace[key])
+    return out
 
 
 def show(obj, interactive: bool, *, png: bool = False) -> None:

@@ -5,7 +5,11 @@ import pytest
 
 from dephn.errors import DephnError
 from dephn.plotting import widgets as W
+from dephn.plotting.confidence import binned_band
 from dephn.plotting.gammas import gamma_grid
+
+from .conftest import figure_values
+from .frontend import echo_trace_deltas
 
 
 def test_gamma_explorer_controls_change_the_figure_and_readout():
@@ -64,24 +68,29 @@ def test_confidence_explorer_level_model_and_task():
     assert np.ptp(band1) < np.ptp(band0)                               # a narrower interval
     assert e.figure.data[0].name == "mmoe 50% interval" and "50%" in e.figure.layout.title.text
     e.controls["model"].value = "dephn"
-    assert [t.name for t in e.figure.data] == ["dephn 50% interval", "dephn", "true target y(c)"]
-    assert e.figure.data[1].line.color == W.colors_for(acts)["dephn"]  # keeps its colour alone
+    assert visible_names(e) == ["dephn 50% interval", "dephn", "true target y(c)"]
+    assert "mmoe" not in e.figure.layout.title.text
+    assert e.figure.data[3].line.color == W.colors_for(acts)["dephn"]  # keeps its colour alone
     e.controls["task"].value = "b"
     assert e.figure.layout.annotations[0].text == "task b"
     np.testing.assert_allclose(e.figure.data[-1].y, np.sin(true["b"][0]))
-    np.testing.assert_allclose(e.figure.data[1].y, np.sin(e.figure.data[1].x), atol=0.25)
+    np.testing.assert_allclose(e.figure.data[3].y, np.sin(e.figure.data[3].x), atol=0.25)
     e.controls["model"].value = "all"
-    assert len(e.figure.data) == 5
+    assert len(e.figure.data) == 5 and len(visible_names(e)) == 5
+
+
+def visible_names(e) -> list[str]:
+    return [t.name for t in e.figure.data if t.visible is not False]
 
 
 def test_confidence_explorer_handles_a_task_without_a_true_curve():
     c, acts, true = confidence_inputs()
     e = W.confidence_explorer(c, acts, {"a": true["a"]}, bins=10)
     assert len(e.figure.data) == 5
-    e.controls["task"].value = "b"
-    assert [t.name for t in e.figure.data] == ["mmoe 90% interval", "mmoe", "dephn 90% interval", "dephn"]
+    e.controls["task"].value = "b"                                      # no curve: hidden, kept
+    assert visible_names(e) == ["mmoe 90% interval", "mmoe", "dephn 90% interval", "dephn"]
     e.controls["task"].value = "a"
-    assert e.figure.data[-1].name == "true target y(c)"
+    assert visible_names(e)[-1] == "true target y(c)"
 
 
 def test_show_is_inert_in_batch_runs(monkeypatch):
@@ -108,3 +117,44 @@ def test_show_can_attach_a_png_when_a_browser_exists(monkeypatch):
     monkeypatch.setattr(W, "static_image", lambda fig, fmt="png": b"\x89PNG fake")   # the name widgets calls
     bundle = W.mime_bundle(go.Figure(go.Bar(y=[1])), png=True)
     assert bundle["image/png"] == "iVBORyBmYWtl"                      # base64 of the bytes
+
+
+def _slider_values(slider) -> list[float]:
+    """Every value a FloatSlider can take, ends included."""
+    n = int(round((slider.max - slider.min) / slider.step))
+    return [round(slider.min + i * slider.step, 10) for i in range(n + 1)]
+
+
+def test_confidence_explorer_takes_every_slider_value_and_the_front_ends_reply():
+    # JupyterLab's Log Console showed a ValueError (truth value of an array) for each move of the
+    # interval slider: the front end's trace deltas against numpy arrays. Every value, ends included,
+    # each followed by the reply the front end sends, and the other controls too.
+    c, acts, true = confidence_inputs()
+    acts["mmoe"]["b"] = np.full(c.size, np.nan)                          # an empty interval (no bin)
+    e = W.confidence_explorer(c, acts, true, bins=10)
+    level = e.controls["level"]
+    values = _slider_values(level)
+    assert values[0] == level.min and values[-1] == level.max
+    for v in values:
+        level.value = v
+        echo_trace_deltas(e.figure)
+        assert e.figure.data[0].name == f"mmoe {v:.0%} interval"
+        np.testing.assert_allclose(figure_values(e.figure.data[0], "y"),
+                                   _band_polygon(c, acts["mmoe"]["a"], v))
+    for task in ("b", "a", "b"):
+        e.controls["task"].value = task
+        echo_trace_deltas(e.figure)
+    assert len(e.figure.data[0].x) == 0                                 # mmoe has no band on task b
+    for model in ("dephn", "mmoe", "all", "dephn"):
+        e.controls["model"].value = model
+        echo_trace_deltas(e.figure)
+    for v in (level.min, level.max):
+        level.value = v
+        echo_trace_deltas(e.figure)
+    shown = [t.name for t in e.figure.data if t.visible is not False]
+    assert shown == [f"dephn {level.max:.0%} interval", "dephn", "true target y(c)"]
+
+
+def _band_polygon(c, a, level):
+    s = binned_band(c, a, bins=10, level=level)
+    return np.r_[s["upper"], s["lower"][::-1]]
