@@ -4,11 +4,10 @@ Format (docs/decisions.md#data-formats): no header, one sample per line, 40 tab-
 `label, I1..I13, C1..C26`; labels are 0/1, I* integer counts (a few negative), C* 8-hex-digit
 hashed categories; an empty field is missing.
 
-pyarrow parses every column as a string in 1 MiB blocks, single-threaded (as fast as threaded
-here, and the only mode that reports the line of a row with the wrong field count); vectorised
-kernels validate and convert. A malformed line (wrong field count, empty line, label not 0/1,
-non-numeric or non-finite dense value) is a `DataError` naming file, line and column, or, with
-`on_bad_lines="skip"`, dropped and counted (see `readers.convert`).
+A header-less, unquoted `DelimitedFile` with these names streams the lines as string columns;
+vectorised kernels validate and convert them. A malformed line (wrong field count, empty line,
+label not 0/1, non-numeric or non-finite dense value) is a `DataError` naming file, line and
+column, or, with `on_bad_lines="skip"`, dropped and counted (see `readers.convert`).
 """
 from __future__ import annotations
 
@@ -19,13 +18,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 
-from ...errors import DataError, DephnError
+from ...errors import DephnError, DataError
 from ..schema import Schema
 from .base import Reader
-from .convert import SkipLog, bool_numpy
-from .delimited import check_on_bad_lines, position_among_all, rechunk
+from .convert import bool_numpy
+from .delimited import BLOCK_BYTES, DelimitedFile
 
 CRITEO_DENSE = tuple(f"I{i}" for i in range(1, 14))
 CRITEO_SPARSE = tuple(f"C{i}" for i in range(1, 27))
@@ -33,7 +31,6 @@ CRITEO_COLUMNS = ("label",) + CRITEO_DENSE + CRITEO_SPARSE
 CRITEO_SCHEMA = Schema(tasks=("click",), dense=CRITEO_DENSE, sparse=CRITEO_SPARSE)
 
 _EXPECTED_FIELDS = f"{len(CRITEO_COLUMNS)} tab-separated fields (label, I1..I13, C1..C26)"
-_EMPTY_LINE = "empty line; expected " + _EXPECTED_FIELDS
 
 
 class CriteoReader(Reader):
@@ -41,18 +38,17 @@ class CriteoReader(Reader):
 
     schema = CRITEO_SCHEMA
 
-    def __init__(self, path, on_bad_lines: str = "error", *, block_size: int = 1 << 20):
-        self.on_bad_lines = check_on_bad_lines(on_bad_lines)
+    def __init__(self, path, on_bad_lines: str = "error", *, block_size: int = BLOCK_BYTES):
         self.path = Path(path)
         if not self.path.is_file():
             raise DephnError(f"Criteo file not found: {self.path}")
-        self.block_size = int(block_size)
+        self.file = DelimitedFile(self.path, sep="\t", header=False, names=CRITEO_COLUMNS, on_bad_lines=on_bad_lines,
+                                  layout=_EXPECTED_FIELDS, quoting=False, skip_blank=False, block_size=block_size)
         self.skipped_lines = 0                         # bad lines dropped by the last full read
-        self.skips = SkipLog()                         # the first few of them, by line
 
     @property
     def skipped_examples(self) -> list[str]:
-        return self.skips.texts()
+        return self.file.skipped_examples
 
     def sources(self) -> list[Path]:
         return [self.path]
@@ -63,104 +59,49 @@ class CriteoReader(Reader):
 
     def iter_tables(self, chunk_rows: int = 200_000) -> Iterator[pa.Table]:
         """Like `iter_chunks`, as pyarrow Tables (the encoder takes either; this skips pandas)."""
-        if self.path.stat().st_size == 0:
-            raise DataError(f"empty file; expected Criteo lines of {_EXPECTED_FIELDS}", path=self.path)
-        self.skipped_lines = 0
-        self.skips.clear()
-        invalid: list[tuple[int, str]] = []   # (line, reason) of rows the parser dropped, in line order
-        rows_seen = emitted = 0
-        # 1 MiB blocks are gathered into chunks of chunk_rows rows and validated a chunk at a time
-        for raw in rechunk(self._batches(invalid), chunk_rows):
-            table = self._check(raw, rows_seen, invalid)
-            rows_seen += raw.num_rows
+        self.skipped_lines = n_bad = emitted = 0
+        for rows, first in self.file.iter_tables(CRITEO_COLUMNS, chunk_rows):
+            table, bad = self._check(rows, first)
+            n_bad += bad
+            self.skipped_lines = n_bad + self.file.skipped_lines
             if table.num_rows:
                 emitted += table.num_rows
                 yield table
-        if self.on_bad_lines == "error" and invalid:
-            raise DataError(invalid[0][1], path=self.path, line=invalid[0][0])
+        self.skipped_lines = n_bad + self.file.skipped_lines
         if emitted == 0:
             raise DataError(f"no valid rows ({self.skipped_lines} bad lines skipped); "
                             f"expected lines of {_EXPECTED_FIELDS}", path=self.path)
 
-    def _batches(self, invalid: list) -> Iterator[pa.RecordBatch]:
-        """Parsed batches of 40 string columns; pyarrow's own failures become a `DataError`."""
-        def on_invalid(row) -> str:
-            # called in line order (single-threaded parsing), before the batch holding later rows
-            reason = (_EMPTY_LINE if row.actual_columns <= 1 and not row.text
-                      else f"expected {_EXPECTED_FIELDS}, got {row.actual_columns}")
-            invalid.append((row.number, reason))
-            if self.on_bad_lines == "skip":
-                self._note_skip(row.number, reason)
-            return "skip"
-
-        try:
-            reader = pcsv.open_csv(
-                self.path,
-                read_options=pcsv.ReadOptions(column_names=list(CRITEO_COLUMNS), block_size=self.block_size,
-                                              use_threads=False),
-                parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False, ignore_empty_lines=False,
-                                                invalid_row_handler=on_invalid),
-                # only an empty field is missing (pyarrow's default would also read "NA", "null", "nan")
-                convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in CRITEO_COLUMNS},
-                                                    strings_can_be_null=True, null_values=[""]),
-            )
-            yield from reader
-        except pa.ArrowInvalid as e:
-            raise DataError(f"cannot parse as Criteo TSV: {e}", path=self.path) from None
-
-    def _check(self, rows: pa.Table, start: int, invalid: list) -> pa.Table:
-        """Validate parsed rows (40 string columns, the first the `start`-th parsed row); return them
-        in schema terms. Bad rows raise a `DataError` (error mode) or are dropped and counted."""
-        n = rows.num_rows
-        bad = np.zeros(n, dtype=bool)
-        reasons: dict[int, tuple[str | None, str]] = {}   # row -> (column, reason), the first one
-
-        def flag(mask: np.ndarray, column: str | None, reason_of):
-            for i in np.flatnonzero(mask & ~bad):
-                reasons[int(i)] = (column, reason_of(int(i)))
-            bad[:] |= mask
-
+    def _check(self, rows: pa.Table, first: int) -> tuple[pa.Table, int]:
+        """Validate parsed rows (40 string columns, the first the `first`-th record); return them in
+        schema terms, less the bad rows, and how many those were. A row's first fault in column order
+        is its reason; in "error" mode the earliest bad row raises."""
         label = rows.column("label")
-        label_ok = bool_numpy(pc.is_in(label, value_set=pa.array(["0", "1"])))
-        if not label_ok.all():
-            # pyarrow hands an empty line over as a row of nulls; only rows without a label can be one
-            suspects = pa.array(~label_ok)
-            empty = np.zeros(n, dtype=bool)
-            empty[~label_ok] = np.logical_and.reduce(
-                [bool_numpy(pc.is_null(col.filter(suspects))) for col in rows.columns])
-            flag(empty, None, lambda i: _EMPTY_LINE)
-            flag(~label_ok, "label", lambda i: f"label must be 0 or 1, got {label[i].as_py()!r}")
+        label_bad = ~bool_numpy(pc.is_in(label, value_set=pa.array(["0", "1"])))
+        empty = np.zeros(rows.num_rows, dtype=bool)   # pyarrow hands an empty line over as a row of nulls
+        if label_bad.any():                           # (only a row without a label can be one)
+            suspects = pa.array(label_bad)
+            empty[label_bad] = np.logical_and.reduce([bool_numpy(pc.is_null(c.filter(suspects))) for c in rows.columns])
+        faults = [(empty, None, lambda i: "empty line; expected " + _EXPECTED_FIELDS),
+                  (label_bad, "label", lambda i: f"label must be 0 or 1, got {label[i].as_py()!r}")]
         dense = {}
         for name in CRITEO_DENSE:
             col = rows.column(name)
             dense[name], col_bad = _parse_numbers(col)
             if col_bad is not None:
-                flag(col_bad, name, lambda i, col=col: f"expected a finite number, got {col[i].as_py()!r}")
-
-        invalid_lines = [line for line, _ in invalid]
-        bad_rows = np.flatnonzero(bad)
-        if self.on_bad_lines == "error" and n:
-            # report whichever comes first in the file: a dropped line or a bad value
-            first_bad = position_among_all(start + int(bad_rows[0]), invalid_lines, 1) if len(bad_rows) else None
-            limit = first_bad if first_bad is not None else position_among_all(start + n - 1, invalid_lines, 1)
-            if invalid and invalid[0][0] < limit:
-                raise DataError(invalid[0][1], path=self.path, line=invalid[0][0])
-            if first_bad is not None:
-                column, reason = reasons[int(bad_rows[0])]
-                raise DataError(reason, path=self.path, line=first_bad, column=column)
-        for i in bad_rows:
-            column, reason = reasons[int(i)]
-            self._note_skip(position_among_all(start + int(i), invalid_lines, 1), reason, column)
-
+                faults.append((col_bad, name, lambda i, col=col: f"expected a finite number, got {col[i].as_py()!r}"))
+        check = self.file.row_check(first, rows.num_rows)
+        if check.on_bad_lines == "error":   # only the earliest bad row is flagged (and raises)
+            earliest = min((int(np.argmax(mask)) for mask, *_ in faults if mask.any()), default=None)
+            faults = [(np.arange(rows.num_rows) == earliest, c, m) for mask, c, m in faults if earliest is not None
+                      and mask[earliest]]
+        for mask, column, message in faults:
+            check.flag(mask, message, column)
         arrays = [pc.cast(pc.equal(label, "1"), pa.int8())]
         arrays += [dense[name] for name in CRITEO_DENSE]
         arrays += [rows.column(name) for name in CRITEO_SPARSE]
         out = pa.Table.from_arrays(arrays, names=("click",) + CRITEO_DENSE + CRITEO_SPARSE)
-        return out.filter(pa.array(~bad)) if len(bad_rows) else out
-
-    def _note_skip(self, line: int, reason: str, column: str | None = None):
-        self.skipped_lines += 1
-        self.skips.add(line, reason, path=self.path, line=line, column=column)
+        return (out.filter(pa.array(~check.bad)) if check.n_bad else out), check.n_bad
 
 
 def _parse_numbers(col) -> tuple[pa.Array, np.ndarray | None]:

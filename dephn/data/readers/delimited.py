@@ -2,8 +2,10 @@
 
 Shared by the CSV-like readers: pyarrow's streaming parser reads block by block, only the selected
 columns are materialised, as strings, until `readers.convert` parses them; a record with the wrong
-field count is a `DataError` naming file and line ("error") or skipped and counted ("skip").
-Lines are physical and 1-based, header counted, assuming one record per line; blank lines are ignored.
+field count is a `DataError` naming file and line ("error") or skipped and counted ("skip"); in
+"error" mode the rows before that line are yielded first, so a bad value above it is reported first.
+Lines are physical and 1-based, header counted, assuming one record per line; blank lines are ignored
+(or, with `skip_blank=False`, rows of empty fields for the format to judge).
 """
 from __future__ import annotations
 
@@ -68,20 +70,26 @@ def position_among_all(kept: int, dropped: Sequence[int], first: int = 0) -> int
 
 class DelimitedFile:
     """One delimited text file: its column names (from the header, `names` or "col<i>"), and its rows as
-    chunks of string columns; after a pass, `skipped_lines` and `skipped_examples` (file order)."""
+    chunks of string columns; after a pass, `skipped_lines` and `skipped_examples` (file order).
 
-    def __init__(self, path, *, sep: str = ",", header: bool = True,
-                 names: Sequence[str] | None = None, on_bad_lines: str = "error"):
+    A fixed format (Criteo) gives `names` with `layout`, the words for what a line holds ("40
+    tab-separated fields (...)"): line 1 is then a data line like any other, and a line with another
+    field count reads "expected <layout>, got <n>". `quoting=False`: a quote is an ordinary character."""
+
+    def __init__(self, path, *, sep: str = ",", header: bool = True, names: Sequence[str] | None = None,
+                 on_bad_lines: str = "error", layout: str | None = None, quoting: bool = True,
+                 skip_blank: bool = True, block_size: int = BLOCK_BYTES):
         self.path = require_file(path)
         if len(sep) != 1:
             raise DephnError(f"the separator must be one character, got {sep!r}")
-        self.sep, self.header = sep, header
+        self.sep, self.header, self.layout, self.quoting = sep, header, layout, quoting
+        self.skip_blank, self.block_size = skip_blank, int(block_size)
         self.on_bad_lines = check_on_bad_lines(on_bad_lines)
         first = self._first_record()
         if header:
             self.columns = [c.strip() for c in first]
         elif names is not None:
-            if len(names) != len(first):
+            if len(names) != len(first) and layout is None:
                 raise DataError(f"line 1 has {len(first)} fields but {len(names)} column names were given",
                                 path=self.path, line=1)
             self.columns = list(names)
@@ -99,9 +107,12 @@ class DelimitedFile:
                         raise DataError("line 1 is blank: expected the header", path=self.path, line=1)
                     try:
                         line = raw.decode("utf-8-sig").rstrip("\r\n")
-                    except UnicodeDecodeError:
-                        raise DataError("not valid UTF-8 text", path=self.path, line=number) from None
-                    return next(csv.reader([line], delimiter=self.sep))
+                        return next(csv.reader([line], delimiter=self.sep,
+                                               quoting=csv.QUOTE_MINIMAL if self.quoting else csv.QUOTE_NONE))
+                    except (UnicodeDecodeError, csv.Error) as e:
+                        what = "not valid UTF-8 text" if isinstance(e, UnicodeDecodeError) else str(e)
+                        raise DataError(f"{what}: expected " + ("a header line of column names" if self.header
+                                        else "delimited text lines"), path=self.path, line=number) from None
         raise DataError("empty file: expected " + ("a header line and data lines" if self.header
                                                    else "data lines"), path=self.path)
 
@@ -137,50 +148,60 @@ class DelimitedFile:
         self.skipped_lines = 0
         self.skips.clear()
         self._invalid = []
-        first_bad = []
+        first_bad = []      # "error" mode: (record, DataError) of the first line with a wrong field count
 
         def on_invalid(row) -> str:
             # called by pyarrow, in file order, for a record whose field count differs from the header's;
-            # pyarrow numbers the non-blank lines, header included
+            # pyarrow numbers the lines it reads (the non-blank ones, unless skip_blank is off), header included
             self.skipped_lines += 1
             record = row.number - (2 if self.header else 1)
-            message = (f"expected {row.expected_columns} fields (as on "
+            message = (f"expected {self.layout}, got {row.actual_columns}" if self.layout else
+                       f"expected {row.expected_columns} fields (as on "
                        f"{'the header' if self.header else 'line 1'}), found {row.actual_columns}")
             if self.on_bad_lines == "skip":
                 self._invalid.append(record)
                 self.skips.add(record, message, path=self.path)
             elif not first_bad:
-                first_bad.append(DataError(message, path=self.path, line=self.line_of(record)))
+                first_bad.append((record, DataError(message, path=self.path, line=self.line_of(record))))
             return "skip"
 
         def batches() -> Iterator[pa.RecordBatch]:
+            n_rows = 0   # rows yielded; before the first bad line ("error" mode) also its record ordinal
             try:
                 for batch in pacsv.open_csv(
                     self.path,
                     read_options=pacsv.ReadOptions(column_names=internal, skip_rows=1 if self.header else 0,
-                                                   block_size=BLOCK_BYTES, use_threads=False),
+                                                   block_size=self.block_size, use_threads=False),
                     parse_options=pacsv.ParseOptions(delimiter=self.sep, newlines_in_values=False,
-                                                     ignore_empty_lines=True, invalid_row_handler=on_invalid),
+                                                     quote_char='"' if self.quoting else False,
+                                                     ignore_empty_lines=self.skip_blank,
+                                                     invalid_row_handler=on_invalid),
                     # an empty field is null (missing); no other spelling ("NA", "null") is
                     convert_options=pacsv.ConvertOptions(include_columns=wanted, strings_can_be_null=True,
                                                          null_values=[""], quoted_strings_can_be_null=False,
                                                          column_types={c: pa.string() for c in wanted})):
-                    if first_bad:
-                        raise first_bad[0]
+                    if first_bad and first_bad[0][0] <= n_rows + batch.num_rows:
+                        yield batch.slice(0, first_bad[0][0] - n_rows)   # the rows above the bad line
+                        return
+                    n_rows += batch.num_rows
                     if batch.num_rows:
                         yield batch
             except pa.ArrowInvalid as e:
-                hint = (f" (a line longer than {BLOCK_BYTES >> 20} MiB, or a quoted field holding a newline)"
+                line = first_non_utf8_line(self.path)
+                if line is not None:
+                    raise DataError("not valid UTF-8 text: expected delimited text lines", path=self.path,
+                                    line=line) from None
+                hint = (f" (a line longer than {self.block_size >> 20} MiB, or a quoted field holding a newline)"
                         if "straddl" in str(e) else "")
                 raise DataError(f"cannot parse: {e}{hint}", path=self.path) from None
-            if first_bad:
-                raise first_bad[0]
 
         names = [self.columns[p] for p in positions]
         n_done = 0
         for table in rechunk(batches(), chunk_rows):
             yield table.rename_columns(names), n_done
             n_done += table.num_rows
+        if first_bad:
+            raise first_bad[0][1]
         if n_done == 0 and self.skipped_lines == 0:
             raise DataError("no data lines" + (" after the header" if self.header else ""), path=self.path)
 
@@ -197,13 +218,15 @@ class DelimitedFile:
         return self.skips.texts(line_of=self._lines_of)
 
     def line_of(self, ordinal: int) -> int:
-        """The physical line of the record with this 0-based ordinal, by rescanning the file (only
-        error paths and skip reports ask)."""
+        """The physical line of the record with this 0-based ordinal, by rescanning the file where blank
+        lines are skipped (only error paths and skip reports ask)."""
         return self._lines_of([ordinal])[ordinal]
 
     def _lines_of(self, ordinals) -> dict[int, int]:
         """{ordinal: physical line} for several records, in one scan up to the last of them."""
         wanted, found = set(ordinals), {}
+        if not self.skip_blank:    # every line is a record
+            return {k: k + (2 if self.header else 1) for k in wanted}
         if not wanted:
             return found
         last, seen = max(wanted), -1
@@ -217,6 +240,17 @@ class DelimitedFile:
                 if seen == last:
                     return found
         raise ValueError(f"{self.path} has no record number {last}")
+
+
+def first_non_utf8_line(path) -> int | None:
+    """The 1-based number of the first line that is not valid UTF-8 (None: every line is)."""
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def iter_line_chunks(path, chunk_rows: int) -> Iterator[tuple[pa.Array, np.ndarray]]:
