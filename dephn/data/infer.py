@@ -200,7 +200,8 @@ def sniff_separator(path) -> tuple[str, str]:
         text = block.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         if not cut or e.start < len(block) - 4:   # not just a character cut by the block end
-            raise DataError("not valid UTF-8 text", path=path) from None
+            raise DataError("not valid UTF-8 text: expected a header line of column names and data lines",
+                            path=path, line=block[:e.start].count(b"\n") + 1) from None
         text = block[:e.start].decode("utf-8-sig")
     lines = [line for line in text.splitlines() if line.strip()]
     if cut and len(lines) > 1:
@@ -209,7 +210,12 @@ def sniff_separator(path) -> tuple[str, str]:
         raise DataError("empty file: expected a header line and data lines", path=path)
     best = None
     for rank, sep in enumerate(SEPARATORS):
-        counts = [len(fields) for fields in csv.reader(lines, delimiter=sep)]
+        rows = csv.reader(lines, delimiter=sep)
+        try:
+            counts = [len(fields) for fields in rows]
+        except csv.Error as e:   # a field over Python's csv limit (131072 characters)
+            raise DataError(f"{e}: expected a header line of column names and data lines", path=path,
+                            line=rows.line_num) from None
         agree = sum(c == counts[0] for c in counts) / len(counts)
         score = (counts[0] >= 2, agree, counts[0], -rank)
         if best is None or score > best[0]:

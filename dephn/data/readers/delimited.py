@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import itertools
+import sys
 from bisect import bisect_right
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -85,7 +87,7 @@ class DelimitedFile:
         self.sep, self.header, self.layout, self.quoting = sep, header, layout, quoting
         self.skip_blank, self.block_size = skip_blank, int(block_size)
         self.on_bad_lines = check_on_bad_lines(on_bad_lines)
-        first = self._first_record()
+        first = self._first_record(split=layout is None or names is None or header)
         if header:
             self.columns = [c.strip() for c in first]
         elif names is not None:
@@ -99,7 +101,10 @@ class DelimitedFile:
         self.skips = SkipLog()             # first skipped records, keyed by record ordinal
         self._invalid: list[int] = []      # record ordinals pyarrow skipped (wrong field count), ascending
 
-    def _first_record(self) -> list[str]:
+    def _first_record(self, split: bool = True) -> list[str]:
+        """Line 1's fields (with split=False, only its check: a fixed layout judges it as data)."""
+        expected = ("a header line of column names" if self.header else
+                    f"lines of {self.layout}" if self.layout else "delimited text lines")
         with open(self.path, "rb") as f:  # binary: a bad byte further on is not this line's fault
             for number, raw in enumerate(f, start=1):
                 if raw.strip(b"\r\n"):
@@ -107,12 +112,10 @@ class DelimitedFile:
                         raise DataError("line 1 is blank: expected the header", path=self.path, line=1)
                     try:
                         line = raw.decode("utf-8-sig").rstrip("\r\n")
-                        return next(csv.reader([line], delimiter=self.sep,
-                                               quoting=csv.QUOTE_MINIMAL if self.quoting else csv.QUOTE_NONE))
-                    except (UnicodeDecodeError, csv.Error) as e:
+                        return next(csv.reader([line], delimiter=self.sep)) if split else []
+                    except (UnicodeDecodeError, csv.Error) as e:   # csv.Error: a field over 131072 characters
                         what = "not valid UTF-8 text" if isinstance(e, UnicodeDecodeError) else str(e)
-                        raise DataError(f"{what}: expected " + ("a header line of column names" if self.header
-                                        else "delimited text lines"), path=self.path, line=number) from None
+                        raise DataError(f"{what}: expected {expected}", path=self.path, line=number) from None
         raise DataError("empty file: expected " + ("a header line and data lines" if self.header
                                                    else "data lines"), path=self.path)
 
@@ -168,29 +171,35 @@ class DelimitedFile:
         def batches() -> Iterator[pa.RecordBatch]:
             n_rows = 0   # rows yielded; before the first bad line ("error" mode) also its record ordinal
             try:
-                for batch in pacsv.open_csv(
-                    self.path,
-                    read_options=pacsv.ReadOptions(column_names=internal, skip_rows=1 if self.header else 0,
-                                                   block_size=self.block_size, use_threads=False),
-                    parse_options=pacsv.ParseOptions(delimiter=self.sep, newlines_in_values=False,
-                                                     quote_char='"' if self.quoting else False,
-                                                     ignore_empty_lines=self.skip_blank,
-                                                     invalid_row_handler=on_invalid),
-                    # an empty field is null (missing); no other spelling ("NA", "null") is
-                    convert_options=pacsv.ConvertOptions(include_columns=wanted, strings_can_be_null=True,
-                                                         null_values=[""], quoted_strings_can_be_null=False,
-                                                         column_types={c: pa.string() for c in wanted})):
+                with _unreported(on_invalid):
+                    reader = pacsv.open_csv(
+                        self.path,
+                        read_options=pacsv.ReadOptions(column_names=internal, skip_rows=1 if self.header else 0,
+                                                       block_size=self.block_size, use_threads=False),
+                        parse_options=pacsv.ParseOptions(delimiter=self.sep, newlines_in_values=False,
+                                                         quote_char='"' if self.quoting else False,
+                                                         ignore_empty_lines=self.skip_blank,
+                                                         invalid_row_handler=on_invalid),
+                        # an empty field is null (missing); no other spelling ("NA", "null") is
+                        convert_options=pacsv.ConvertOptions(include_columns=wanted, strings_can_be_null=True,
+                                                             null_values=[""], quoted_strings_can_be_null=False,
+                                                             column_types={c: pa.string() for c in wanted}))
+                while True:
+                    with _unreported(on_invalid):
+                        batch = reader.read_next_batch()
                     if first_bad and first_bad[0][0] <= n_rows + batch.num_rows:
                         yield batch.slice(0, first_bad[0][0] - n_rows)   # the rows above the bad line
                         return
                     n_rows += batch.num_rows
                     if batch.num_rows:
                         yield batch
+            except StopIteration:
+                return
             except pa.ArrowInvalid as e:
                 line = first_non_utf8_line(self.path)
                 if line is not None:
-                    raise DataError("not valid UTF-8 text: expected delimited text lines", path=self.path,
-                                    line=line) from None
+                    raise DataError("not valid UTF-8 text: expected " + (f"lines of {self.layout}" if self.layout
+                                    else "delimited text lines"), path=self.path, line=line) from None
                 hint = (f" (a line longer than {self.block_size >> 20} MiB, or a quoted field holding a newline)"
                         if "straddl" in str(e) else "")
                 raise DataError(f"cannot parse: {e}{hint}", path=self.path) from None
@@ -240,6 +249,18 @@ class DelimitedFile:
                 if seen == last:
                     return found
         raise ValueError(f"{self.path} has no record number {last}")
+
+
+@contextmanager
+def _unreported(handler):
+    """pyarrow cannot hand a wrong-field-count line that is not UTF-8 to `handler` and prints that on
+    stderr as an ignored exception; it then fails, and that failure is worded (with the line) here."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda u: None if u.object is handler else previous(u)
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 def first_non_utf8_line(path) -> int | None:
