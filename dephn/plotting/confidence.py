@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..errors import DephnError
+from ..experiments.aggregate import t_half_width
 from .theme import TRUE_CURVE_COLOR, colors_for, fill_band, finish, require_columns
 
 C_LABEL = "base confidence c (teacher logit)"
@@ -93,9 +94,12 @@ def true_curve_trace(curve: Curve, name: str = "true target y(c)", *,
 def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.ndarray]],
                     true_curves: Mapping[str, Curve], level: float = 0.9, bins: int = 40, *,
                     tasks: Sequence[str] | None = None, colors: Mapping[str, str] | None = None,
-                    title: str | None = None) -> go.Figure:
+                    title: str | None = None, difference: tuple[str, str] | None = None,
+                    seeds: int | None = None, difference_bins: int = 10) -> go.Figure:
     """Fig. 7, one panel per task. c: (N,) base confidence; activations: model -> task -> (N,)
-    logits; true_curves: task -> (c_grid, y_grid); colors: model -> colour."""
+    logits; true_curves: task -> (c_grid, y_grid); colors: model -> colour. difference=(a, b) adds a
+    row below: a's activation minus b's per band of c, mean over seeds and 95% t-interval
+    (`confidence_difference`, `seeds` blocks of rows)."""
     c = np.asarray(c, dtype=float).reshape(-1)
     if not activations:
         raise DephnError("no model activations to plot")
@@ -105,8 +109,16 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
                 raise DephnError(f"activation of {model!r}/{task!r} has {np.shape(a)[0]} rows, "
                                  f"c has {len(c)}")
     tasks = list(tasks) if tasks is not None else list(next(iter(activations.values())))
-    fig = make_subplots(rows=1, cols=len(tasks), subplot_titles=[f"task {t}" for t in tasks],
-                        specs=[[{"secondary_y": True}] * len(tasks)], horizontal_spacing=0.1)
+    titles = [f"task {t}" for t in tasks]
+    specs = [[{"secondary_y": True}] * len(tasks)]
+    if difference is not None:
+        da, db = difference
+        diff = confidence_difference(c, activations, da, db, bins=difference_bins, seeds=seeds, tasks=tasks)
+        titles += [f"task {t}: {da} − {db}, mean over seeds, 95% t-interval" for t in tasks]
+        specs.append([{}] * len(tasks))
+    fig = make_subplots(rows=len(specs), cols=len(tasks), subplot_titles=titles, specs=specs,
+                        horizontal_spacing=0.1, vertical_spacing=0.16,
+                        row_heights=[0.64, 0.36] if difference is not None else None)
     colors = {**colors_for(activations), **(colors or {})}
     for j, task in enumerate(tasks, 1):
         for model, acts in activations.items():
@@ -123,8 +135,102 @@ def confidence_plot(c: np.ndarray, activations: Mapping[str, Mapping[str, np.nda
         fig.update_yaxes(title_text="true target y(c) (right axis)" if j == len(tasks) else None,
                          row=1, col=j, secondary_y=True, showgrid=False, zeroline=False, tickmode="auto")
         fig.update_xaxes(title_text=C_LABEL, row=1, col=j)
+        if difference is not None:
+            for tr in difference_traces(diff, task, da, db, showlegend=j == 1):
+                fig.add_trace(tr, row=2, col=j)
+            fig.add_hline(y=0, line_color="#999", line_width=1, row=2, col=j)
+            fig.update_xaxes(title_text=C_LABEL, row=2, col=j)
+            fig.update_yaxes(title_text=f"{da} − {db} (logit)" if j == 1 else None, row=2, col=j)
     return finish(fig, title or confidence_title(list(activations), level),
-                  width=max(700, 560 * len(tasks) + 100), height=520)
+                  width=max(700, 560 * len(tasks) + 100), height=520 if difference is None else 820)
+
+
+DIFFERENCE_COLUMNS = ["task", "band", "c_mid", "c_lo", "c_hi", "rows", "seeds", "mean", "lower", "upper"]
+ALL_C = "all c"
+
+
+def seed_count(c: np.ndarray) -> int:
+    """How many seeds `c` stacks: `items.activations` tiles one split's c once per seed, so the
+    largest n whose n equal blocks make up c (1 when c does not repeat)."""
+    c = np.asarray(c, dtype=float).reshape(-1)
+    for n in range(min(len(c), 64), 1, -1):
+        if len(c) % n == 0:
+            blocks = c.reshape(n, -1)
+            if np.array_equal(blocks, np.broadcast_to(blocks[0], blocks.shape), equal_nan=True):
+                return n
+    return 1
+
+
+def confidence_difference(c: np.ndarray, activations: Mapping[str, Mapping[str, np.ndarray]],
+                          a: str = "mmoe", b: str = "dephn", *, bins: int = 10, level: float = 0.95,
+                          seeds: int | None = None, tasks: Sequence[str] | None = None) -> pd.DataFrame:
+    """The activation of model `a` minus that of model `b` on the same rows, per task: over all of c
+    (band "all c") and per equal-count band of c, each seed's mean difference over the band's rows,
+    then the mean over seeds and its `level` t-interval (lower, upper; NaN under 2 seeds).
+    c and the activations stack `seeds` blocks of the same rows, one per seed in the same order for
+    both models (`items.activations`; inferred from c when not given); DIFFERENCE_COLUMNS."""
+    for name in (a, b):
+        if name not in activations:
+            raise DephnError(f"no activations of model {name!r}; have {list(activations)}")
+    c = np.asarray(c, dtype=float).reshape(-1)
+    n_seeds = seeds if seeds is not None else seed_count(c)
+    if n_seeds < 1 or len(c) % n_seeds:
+        raise DephnError(f"{len(c)} rows of c do not split into {n_seeds} seeds")
+    base = c[:len(c) // n_seeds]
+    edges = np.unique(np.quantile(base[np.isfinite(base)], np.linspace(0.0, 1.0, bins + 1))) \
+        if np.isfinite(base).any() else np.zeros(0)
+    tasks = list(tasks) if tasks is not None else list(activations[a])
+    rows = []
+    for task in tasks:
+        for name in (a, b):
+            if task not in activations[name]:
+                raise DephnError(f"model {name!r} has no activation for task {task!r}")
+        diff = (np.asarray(activations[a][task], dtype=float).reshape(-1)
+                - np.asarray(activations[b][task], dtype=float).reshape(-1))
+        if len(diff) != len(c):
+            raise DephnError(f"activations of task {task!r} have {len(diff)} rows, c has {len(c)}")
+        diff = diff.reshape(n_seeds, -1)                                           # (S, N)
+        ok = np.isfinite(diff) & np.isfinite(base)
+        bands = [(ALL_C, np.isfinite(base))]
+        if len(edges) >= 2:
+            idx = np.clip(np.searchsorted(edges, base, side="right") - 1, 0, len(edges) - 2)
+            bands += [(f"{k + 1}/{len(edges) - 1}", np.isfinite(base) & (idx == k)) for k in range(len(edges) - 1)]
+        for band, sel in bands:
+            per_seed = np.array([diff[s, sel & ok[s]].mean() if (sel & ok[s]).any() else np.nan
+                                 for s in range(n_seeds)])
+            per_seed = per_seed[np.isfinite(per_seed)]
+            n = len(per_seed)
+            mean = float(per_seed.mean()) if n else np.nan
+            half = t_half_width(float(per_seed.std(ddof=1)), n, level) if n > 1 else np.nan
+            inside = base[sel]
+            rows.append((task, band, float(np.median(inside)) if len(inside) else np.nan,
+                         float(inside.min()) if len(inside) else np.nan,
+                         float(inside.max()) if len(inside) else np.nan,
+                         int(sel.sum()), n, mean, mean - half, mean + half))
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+
+def difference_traces(frame: pd.DataFrame, task: str, a: str, b: str, *, level: float = 0.95,
+                      showlegend: bool = True) -> list[go.Scatter]:
+    """Two traces for one task of `confidence_difference`'s bands of c: the t-interval band and the
+    mean difference per band."""
+    part = frame[(frame["task"] == task) & (frame["band"] != ALL_C)].sort_values("c_mid")
+    x = part["c_mid"].to_numpy(float)
+    name = f"{a} − {b}"
+    color = TRUE_CURVE_COLOR
+    line = go.Scatter(
+        x=x, y=part["mean"].to_numpy(float), mode="lines+markers", name=f"{name} (mean over seeds)",
+        legendgroup="difference", showlegend=showlegend, line=dict(color=color, width=2),
+        marker=dict(size=5),
+        customdata=np.stack([part["lower"], part["upper"], part["seeds"], part["c_lo"], part["c_hi"]],
+                            axis=1).astype(float),
+        hovertemplate=f"{name}<br>c in [%{{customdata[3]:.3f}}, %{{customdata[4]:.3f}}]"
+                      "<br>mean difference %{y:.3f}"
+                      f"<br>{level:.0%} t-interval [%{{customdata[0]:.3f}}, %{{customdata[1]:.3f}}]"
+                      "<br>%{customdata[2]} seeds<extra></extra>")
+    band = fill_band(x, part["lower"].to_numpy(float), part["upper"].to_numpy(float), color,
+                     f"{name} {level:.0%} t-interval", "difference")
+    return [band, line]
 
 
 def confidence_title(models: Sequence[str], level: float) -> str:

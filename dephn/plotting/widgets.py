@@ -119,8 +119,11 @@ def gate_explorer(histories: Mapping[str, np.ndarray], experts: Sequence[str],
 
 def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np.ndarray]],
                         true_curves: Mapping[str, Curve], *, level: float = 0.9,
-                        bins: int = 40) -> Explorer:
-    """Pick a task, a model (or all) and the interval level: one panel of Fig. 7.
+                        bins: int = 40, difference: tuple[str, str] | None = ("mmoe", "dephn"),
+                        seeds: int | None = None) -> Explorer:
+    """Pick a task, a model (or all) and the interval level: one panel of Fig. 7, and below it the
+    activation of difference[0] minus difference[1] per band of c, mean over seeds with its 95%
+    t-interval (`confidence.confidence_difference`; shown when both models are there).
 
     The figure keeps the traces it was displayed with (a model not chosen is hidden, a task without
     a true curve hides that trace) and holds plain lists: plotly's front end compares the plotted
@@ -131,10 +134,12 @@ def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np
     tasks = list(next(iter(activations.values())))
     colors = colors_for(activations)
     placeholder = (np.zeros(0), np.zeros(0))
+    pair = tuple(difference) if difference is not None and set(difference) <= set(activations) else None
 
     def build(task, lvl):
         curves = {task: true_curves.get(task, placeholder)}
-        return confidence_plot(c, activations, curves, level=lvl, bins=bins, tasks=[task], colors=colors)
+        return confidence_plot(c, activations, curves, level=lvl, bins=bins, tasks=[task], colors=colors,
+                               difference=pair, seeds=seeds)
 
     first = build(tasks[0], level)
     fig = go.FigureWidget(plain_figure(first))
@@ -152,7 +157,8 @@ def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np
         with fig.batch_update():
             for old, trace in zip(fig.data, new.data):
                 group = trace.legendgroup
-                visible = task in true_curves if group == "true" else (model == ALL or group == model)
+                visible = (task in true_curves if group == "true" else
+                           True if group == "difference" else model == ALL or group == model)
                 old.update(x=plain(trace.x), y=plain(trace.y), customdata=plain(trace.customdata),
                            name=trace.name, hovertemplate=trace.hovertemplate, visible=visible)
             fig.layout.title.text = confidence_title(list(chosen), lvl)

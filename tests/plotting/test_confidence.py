@@ -72,3 +72,33 @@ def test_task_relation_beside_the_true_relation():
     assert "cvr activation" in fig.layout.yaxis.title.text
     with pytest.raises(DephnError, match="different models"):
         task_relation(a1, {"MMoE": a2["MMoE"]}, (grid, grid))
+
+
+def test_difference_per_band_of_c_is_paired_by_seed_with_a_t_interval():
+    from dephn.plotting.confidence import ALL_C, confidence_difference, seed_count
+
+    rng = np.random.default_rng(2)
+    base = rng.normal(size=500)
+    c = np.tile(base, 4)
+    assert seed_count(c) == 4 and seed_count(base) == 1
+    per_seed = np.array([0.1, 0.3, -0.1, 0.5])
+    b = rng.normal(size=c.size)
+    a = b + np.repeat(per_seed, base.size) + np.tile(base > np.median(base), 4)   # +1 on the upper half of c
+    acts = {"mmoe": {"t": a}, "dephn": {"t": b}}
+    d = confidence_difference(c, acts, bins=4)
+    overall = d[d["band"] == ALL_C].iloc[0]
+    expected = per_seed + (base > np.median(base)).mean()
+    assert overall["seeds"] == 4 and overall["mean"] == pytest.approx(expected.mean())
+    half = overall["upper"] - overall["mean"]
+    from scipy import stats
+    assert half == pytest.approx(stats.t.ppf(0.975, 3) * expected.std(ddof=1) / 2)
+    bands = d[d["band"] != ALL_C]
+    assert len(bands) == 4 and bands["rows"].sum() == base.size
+    np.testing.assert_allclose(bands["mean"], per_seed.mean() + np.array([0, 0, 1, 1]), atol=1e-12)
+    one = confidence_difference(base, {"mmoe": {"t": b[:500]}, "dephn": {"t": b[:500]}}, bins=2)
+    assert one["seeds"].eq(1).all() and one["lower"].isna().all()      # no interval from one seed
+    with pytest.raises(DephnError, match="no activations of model"):
+        confidence_difference(c, {"mmoe": acts["mmoe"]})
+    fig = confidence_plot(c, acts, {}, difference=("mmoe", "dephn"), difference_bins=4)
+    assert [t.legendgroup for t in fig.data][-2:] == ["difference", "difference"]
+    assert fig.data[-1].yaxis == "y3"                                   # the row below

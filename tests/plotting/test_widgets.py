@@ -61,22 +61,23 @@ def test_confidence_explorer_level_model_and_task():
     c, acts, true = confidence_inputs()
     e = W.confidence_explorer(c, acts, true, bins=10)
     names = [t.name for t in e.figure.data]
-    assert names == ["mmoe 90% interval", "mmoe", "dephn 90% interval", "dephn", "true target y(c)"]
+    assert names == ["mmoe 90% interval", "mmoe", "dephn 90% interval", "dephn", "true target y(c)",
+                     "mmoe − dephn 95% t-interval", "mmoe − dephn (mean over seeds)"]
     band0 = np.asarray(e.figure.data[0].y).copy()
     e.controls["level"].value = 0.5
     band1 = np.asarray(e.figure.data[0].y)
     assert np.ptp(band1) < np.ptp(band0)                               # a narrower interval
     assert e.figure.data[0].name == "mmoe 50% interval" and "50%" in e.figure.layout.title.text
     e.controls["model"].value = "dephn"
-    assert visible_names(e) == ["dephn 50% interval", "dephn", "true target y(c)"]
+    assert visible_names(e) == ["dephn 50% interval", "dephn", "true target y(c)", "mmoe − dephn 95% t-interval", "mmoe − dephn (mean over seeds)"]
     assert "mmoe" not in e.figure.layout.title.text
     assert e.figure.data[3].line.color == W.colors_for(acts)["dephn"]  # keeps its colour alone
     e.controls["task"].value = "b"
     assert e.figure.layout.annotations[0].text == "task b"
-    np.testing.assert_allclose(e.figure.data[-1].y, np.sin(true["b"][0]))
+    np.testing.assert_allclose(e.figure.data[4].y, np.sin(true["b"][0]))
     np.testing.assert_allclose(e.figure.data[3].y, np.sin(e.figure.data[3].x), atol=0.25)
     e.controls["model"].value = "all"
-    assert len(e.figure.data) == 5 and len(visible_names(e)) == 5
+    assert len(e.figure.data) == 7 and len(visible_names(e)) == 7
 
 
 def visible_names(e) -> list[str]:
@@ -85,7 +86,7 @@ def visible_names(e) -> list[str]:
 
 def test_confidence_explorer_handles_a_task_without_a_true_curve():
     c, acts, true = confidence_inputs()
-    e = W.confidence_explorer(c, acts, {"a": true["a"]}, bins=10)
+    e = W.confidence_explorer(c, acts, {"a": true["a"]}, bins=10, difference=None)
     assert len(e.figure.data) == 5
     e.controls["task"].value = "b"                                      # no curve: hidden, kept
     assert visible_names(e) == ["mmoe 90% interval", "mmoe", "dephn 90% interval", "dephn"]
@@ -152,9 +153,31 @@ def test_confidence_explorer_takes_every_slider_value_and_the_front_ends_reply()
         level.value = v
         echo_trace_deltas(e.figure)
     shown = [t.name for t in e.figure.data if t.visible is not False]
-    assert shown == [f"dephn {level.max:.0%} interval", "dephn", "true target y(c)"]
+    assert shown == [f"dephn {level.max:.0%} interval", "dephn", "true target y(c)", "mmoe − dephn 95% t-interval", "mmoe − dephn (mean over seeds)"]
 
 
 def _band_polygon(c, a, level):
     s = binned_band(c, a, bins=10, level=level)
     return np.r_[s["upper"], s["lower"][::-1]]
+
+
+def test_confidence_explorer_shows_the_difference_with_its_t_interval_over_seeds():
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=600)
+    seeds = 3
+    c = np.tile(base, seeds)                                             # as items.activations stacks seeds
+    offsets = np.array([0.5, 1.0, 1.5])                                  # mmoe − dephn per seed
+    dephn = np.tile(np.sin(base), seeds)
+    mmoe = dephn + np.repeat(offsets, base.size)
+    acts = {"mmoe": {"a": mmoe}, "dephn": {"a": dephn}}
+    e = W.confidence_explorer(c, acts, {}, bins=10)
+    band, line = (t for t in e.figure.data if t.legendgroup == "difference")
+    np.testing.assert_allclose(figure_values(line, "y"), 1.0)
+    half = 4.302652729911275 * 0.5 / np.sqrt(3)                        # t(0.975, 2) * sd / sqrt(n)
+    y = figure_values(band, "y")
+    np.testing.assert_allclose(y[:len(y) // 2], 1.0 + half)
+    np.testing.assert_allclose(y[len(y) // 2:], 1.0 - half)
+    assert "mmoe − dephn" in e.figure.layout.annotations[1].text
+    e.controls["level"].value = 0.6                                      # the prediction band's level only
+    echo_trace_deltas(e.figure)
+    np.testing.assert_allclose(figure_values(band, "y")[:len(y) // 2], 1.0 + half)
