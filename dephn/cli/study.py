@@ -8,6 +8,7 @@ import time
 from ..experiments.parallel import run_parallel
 from ..study.context import open_study
 from ..study.plan import plan, plan_summary, with_workers
+from ..study.power import comparisons
 from ..study.prerun import prerun
 from ..study.profiles import get_profile
 from ..errors import DephnError
@@ -76,12 +77,14 @@ def show_plan(args, study) -> int:
     total = float(runs["est_seconds"].sum()) / 60
     workers = worker_options(args)
     spread = with_workers(total, workers and workers["workers"])
+    power = comparisons(study.profile) if any(n.startswith("04") for n in runs["notebook"]) else None
     if args.json:
         print(json.dumps({"profile": study.profile.name, "estimated_minutes": round(total, 1),
                           "workers": workers and workers["workers"], "estimated_minutes_with_workers": round(spread, 1),
                           "at_most_minutes": round(float(runs["max_seconds"].sum()) / 60, 1),
                           "runs": runs.astype(object).where(runs.notna(), None).to_dict(orient="records"),
-                          "summary": summary.to_dict(orient="records")},
+                          "summary": summary.to_dict(orient="records"),
+                          "detectable": [] if power is None else power.to_dict(orient="records")},
                          default=str))
         return 0
     most = float(runs["max_seconds"].sum()) / 60
@@ -91,4 +94,11 @@ def show_plan(args, study) -> int:
     if workers:
         print(f"with --workers {workers['workers']}: about {spread:.0f} minutes of training on 2 cores")
     print(summary.to_string(index=False))
+    if power is not None and len(power):
+        print("\nFig. 5's primary comparison, the smallest AUC difference each test detects (80% power, 5% "
+              "two-sided; noise recorded in dephn/study/power.py):")
+        print(power.to_string(index=False))
+        if not power["meets_goal"].all():
+            print("these comparisons cannot reach their goal on this budget: "
+                  + ", ".join(f"{r.regime}/{r.dataset}/{r.task}" for r in power[~power["meets_goal"]].itertuples()))
     return 0

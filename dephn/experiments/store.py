@@ -110,7 +110,7 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
     rows = []
     for r in records:
         row = {k: r.get(k) for k in ("run_id", "status", "model", "dataset", "seed", "label",
-                                     "data_fingerprint", "code_version", "device")}
+                                     "data_fingerprint", "code_version", "device", "precision")}
         opts = r.get("train_options") or {}
         setting = VGSetting.parse(opts.get("vg"))
         row["gamma"] = setting.gamma if setting else None

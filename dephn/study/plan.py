@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..models import model_entry
 from .context import Study
+from .request import EPOCH_PENDING
 from .table import requests
 
 # training rows per second per model (2 cores, cpu profile sizes, batch 1024), and seconds a run
@@ -24,7 +25,8 @@ THROUGHPUT = {"dnn": 99_000, "wide_deep": 74_000, "dcn": 60_000, "fint": 57_000,
               "shared_bottom": 120_000, "mmoe": 115_000, "ple": 60_000, "snr": 110_000, "mtphn": 24_000,
               "dephn": 23_000}
 DEFAULT_THROUGHPUT = 40_000
-RUN_OVERHEAD_S = 1.0
+RUN_OVERHEAD_S = 1.0                   # per epoch at OVERHEAD_ROWS training rows (validation scales with the rows)
+OVERHEAD_ROWS = 160_000
 BALANCE_COST = {"none": 1.0, "uw": 1.1, "dwa": 1.0, "gradnorm": 3.0}   # Jacobian descent: JD_COST
 JD_COST = 3.0
 SPLIT_SHARE = 0.8                      # the training split's share of a data set's rows
@@ -71,7 +73,7 @@ def head(model: str, config) -> str:
 def estimate_seconds(model: str, train_rows: int, epochs: int, balance: str = "none") -> float:
     """Seconds of one run that trains `epochs` epochs."""
     cost = BALANCE_COST.get(balance, JD_COST)
-    return RUN_OVERHEAD_S * epochs + train_rows * epochs * cost / THROUGHPUT.get(model, DEFAULT_THROUGHPUT)
+    return RUN_OVERHEAD_S * epochs * min(1.0, train_rows / OVERHEAD_ROWS) + train_rows * epochs * cost / THROUGHPUT.get(model, DEFAULT_THROUGHPUT)
 
 
 def plan(study: Study, only=None) -> pd.DataFrame:
@@ -93,7 +95,9 @@ def plan(study: Study, only=None) -> pd.DataFrame:
                          "patience": tc.patience, "batch_size": tc.batch_size,
                          "vg": None if tc.vg is None else tc.vg.label, "balance": tc.balance,
                          "gate_optimizer": tc.gate_optimizer, "planned_before": again,
-                         "expected_epochs": (e := expected_epochs(n, tc.batch_size, tc.epochs, tc.patience)),
+                         # a pair's arm trains to its baseline's best epoch, no patience after it
+                         "expected_epochs": (e := expected_epochs(n, tc.batch_size, tc.epochs,
+                                                                  0 if EPOCH_PENDING in spec.label else tc.patience)),
                          "est_seconds": 0.0 if again else estimate_seconds(spec.model, n, e, tc.balance),
                          "max_seconds": 0.0 if again else estimate_seconds(spec.model, n, tc.epochs, tc.balance)})
     return pd.DataFrame(rows)

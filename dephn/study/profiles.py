@@ -2,8 +2,9 @@
 
 - smoke: minutes for all notebooks on a 2-core CPU (CI runs it); numbers mean little.
 - cpu:   the default of `make study`: under 45 minutes on 2 cores; the headline comparisons at full
-         quality (200k generated rows, 5 seeds, early stopping, one learning-rate grid for every
-         configuration), the sweeps narrowed (fewer γ settings and balancing methods, 3 seeds x 2 epochs).
+         quality (150k generated rows, 5 seeds, early stopping, one learning-rate grid for every
+         configuration), the whole Fig. 5 grid on MMoE with the seeds its detectable effects need
+         (dephn/study/power.py), the other sweeps narrowed (fewer balancing methods, 3 seeds x 2 epochs).
 - cpu-full: the whole grid at the headline quality, overnight on 2 cores.
 
 `DEFAULT_PROFILE` (smoke) is the one default of the command line, the notebooks' parameters
@@ -44,6 +45,10 @@ class Profile:
                                            # (embedding rate at the same ratio); empty: no tuning
     tune_seeds: tuple[int, ...] = (0,)     # the seeds the grid trains on; chosen on validation AUC
     vg: tuple[str, ...] = (ALL_VG,)        # virtual-gradient settings of the RQ2 sweep
+    vg_seeds: dict = field(default_factory=dict)   # data set -> seeds of the Fig. 5 sweep (else `seeds`),
+                                                   # more where the paired differences vary most
+    vg_epochs: int | None = None           # the sweep baselines' epoch cap (None: `epochs`); they stop early
+    vg_patience: int = 1                   # ... after this many epochs without a validation-AUC gain
     vg_models: tuple[str, ...] = ("mmoe", "dephn")  # models swept over every setting (others: the
                                                     # paper's add_sqrt/pearson and no VG only)
     table1_models: tuple[str, ...] = ("dnn", "wide_deep", "dcn", "fint", "mmoe", "ple", "snr", "mtphn")
@@ -68,6 +73,9 @@ class Profile:
     def seeds_for(self, headline: bool) -> tuple[int, ...]:
         return (self.headline_seeds or self.seeds) if headline else self.seeds
 
+    def sweep_seeds(self, dataset: str) -> tuple[int, ...]:
+        return tuple(self.vg_seeds.get(dataset, self.seeds))
+
     def replace(self, **changes) -> "Profile":
         known = {f.name for f in dataclasses.fields(self)}
         bad = sorted(set(changes) - known)
@@ -76,6 +84,8 @@ class Profile:
         for key in ("seeds", "headline_seeds", "tune_seeds"):
             if key in changes and changes[key] is not None:
                 changes[key] = tuple(int(s) for s in changes[key])
+        if changes.get("seeds") is not None and "vg_seeds" not in changes:
+            changes["vg_seeds"] = {}         # seeds asked for by name replace the sweep's own too
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -91,16 +101,20 @@ PROFILES = {
         description="CI check: tiny data, 1 epoch, 2 seeds, 2 virtual-gradient settings, a 2-rate grid"),
     "cpu": Profile(
         name="cpu", rows=40_000, seeds=(0, 1, 2), epochs=2, batch_size=1024, lr=3e-3, sparse_lr=1e-2,
-        headline_seeds=(0, 1, 2, 3, 4), headline_epochs=8, headline_rows=200_000, ablation_rows=40_000,
+        headline_seeds=(0, 1, 2, 3, 4), headline_epochs=8, headline_rows=150_000, ablation_rows=40_000,
         lr_grid=(1e-3, 3e-3, 1e-2), tune_seeds=(0,),
-        vg=tuple(f"{g}/pearson" for g in GAMMAS), vg_models=("mmoe",),
+        vg_epochs=8, vg_patience=2, vg_models=("mmoe",),
+        vg_seeds={"criteo-r": tuple(range(12)), "criteo-ur": tuple(range(28))},   # dephn/study/power.py
         balance=("upgrad", "mgda", "pcgrad", "uw", "dwa", "gradnorm"),
         model_options=SMALL_MODELS, real_rows=15_000,
         description="laptop, under 45 minutes on 2 cores: the headline comparisons (Table I, TVG vs MG, MMoE vs "
-                    "DEPHN) on 200k generated rows, 5 seeds, up to 8 epochs with early stopping (patience 2), every "
+                    "DEPHN) on 150k generated rows, 5 seeds, up to 8 epochs with early stopping (patience 2), every "
                     "configuration at the learning rate its grid (1e-3, 3e-3, 1e-2 on seed 0) chose; the ablations "
-                    "5 seeds on 40k rows; the sweeps 3 seeds x 2 epochs on 40k rows, narrowed: the 8 γ functions "
-                    "with Pearson only on MMoE, 6 balancing methods (cpu-full runs the whole grid)"),
+                    "5 seeds on 40k rows; Fig. 5: all 16 virtual-gradient settings on MMoE in both gate regimes, "
+                    "12 seeds on Criteo-R and 28 on Criteo-UR (where the paired differences vary most), baselines "
+                    "stopping early (up to 8 epochs, patience 2) and every arm scored at its baseline's epoch on "
+                    "100k fresh rows; DEPHN's add_sqrt/pearson against plain on the headline seeds; the other sweeps "
+                    "3 seeds x 2 epochs, 6 balancing methods (cpu-full runs the whole grid)"),
     "cpu-full": Profile(
         name="cpu-full", rows=200_000, seeds=(0, 1, 2, 3, 4), epochs=8, batch_size=1024, lr=3e-3, sparse_lr=1e-2,
         patience=2, headline_rows=200_000, lr_grid=(1e-3, 3e-3, 1e-2), tune_seeds=(0, 1),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..virtual_gradient import VGSetting, parse_settings
 from .context import Study
-from .request import Request, Tuned
+from .request import Paired, Request, Tuned
 
 SETTINGS = ("D_pub,C&F_pub", "D_pri,C&F_pub", "D_pub,C&F_pri")   # MT-PHN expert settings (Table I)
 PAPER_VG = VGSetting("add_sqrt", "pearson")                       # the paper's final choice
@@ -82,17 +82,22 @@ def regime_options(study: Study, regime: str) -> dict:
 
 def vg_sweep(study: Study, datasets=("criteo-r", "criteo-ur"), models=("mmoe", "dephn"),
              regimes: tuple[str, ...] | None = None) -> Request:
-    """Fig. 5: every model without and with each virtual-gradient setting, in every regime."""
-    specs = []
-    for regime in regimes or study.profile.vg_regimes:
-        train = regime_options(study, regime)
+    """Fig. 5: per regime, data set, seed and model, a pair: the model without the virtual
+    gradient (it stops early on its own, at most `vg_epochs`) and each virtual-gradient setting
+    trained to the epoch it chose (docs/decisions.md#pairs-scored-at-one-epoch); on the seeds of
+    `Profile.sweep_seeds` for the models swept over every setting (`vg_models`), on the
+    headline seeds for the others (the paper's setting only)."""
+    p, pairs = study.profile, []
+    for regime in regimes or p.vg_regimes:
+        train = {**regime_options(study, regime), "epochs": p.vg_epochs or p.epochs, "patience": p.vg_patience}
         for d in datasets:
-            for seed in study.profile.seeds:
-                for m in models:
-                    specs.append(study.spec(m, d, seed, train=train))          # without the virtual gradient
-                    settings = vg_settings(study) if m in study.profile.vg_models else [PAPER_VG]
-                    specs += [study.spec(m, d, seed, vg=setting, train=train) for setting in settings]
-    return Request(fixed=tuple(specs))
+            for m in models:
+                swept = m in p.vg_models       # the others: the paper's setting on the headline seeds
+                settings = vg_settings(study) if swept else [PAPER_VG]
+                for seed in (p.sweep_seeds(d) if swept else p.seeds_for(headline=True)):
+                    pairs.append(Paired(study.spec(m, d, seed, train=train),
+                                        tuple(study.spec(m, d, seed, vg=s, train=train) for s in settings)))
+    return Request(paired=tuple(pairs))
 
 
 # -- notebook 05: gating, Fig. 6 -------------------------------------------------------------------

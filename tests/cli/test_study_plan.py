@@ -33,7 +33,7 @@ HEADLINE = ("02_parallel_experts", "05_gating", "06_confidence")
 
 def test_cpu_plan_headline_comparisons_are_fair_converged_and_powered(capsys):
     """What `dephn study --profile cpu --plan --json` promises of the headline comparisons: 5 seeds,
-    early stopping with patience >= 2, 200k generated rows, every configuration tuned on the same
+    early stopping with patience >= 2, 150k generated rows, every configuration tuned on the same
     learning-rate grid, and DEPHN / MT-PHN with the baselines' head beside the named linear variant."""
     assert main(["study", "--profile", "cpu", "--plan", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
@@ -41,7 +41,7 @@ def test_cpu_plan_headline_comparisons_are_fair_converged_and_powered(capsys):
     compared = [r for r in runs if "[lr grid]" not in r["label"]]
     assert {r["seed"] for r in compared} == {0, 1, 2, 3, 4}
     assert min(r["patience"] for r in runs) >= 2 and min(r["max_epochs"] for r in runs) >= 8
-    assert {r["train_rows"] for r in runs} == {160_000}
+    assert {r["train_rows"] for r in runs} == {120_000}
     grid = [r for r in runs if "[lr grid]" in r["label"]]
     per_config = {}
     for r in grid:
@@ -63,3 +63,17 @@ def test_plan_with_workers_spreads_the_estimate(capsys):
     plan = json.loads(capsys.readouterr().out)
     assert plan["workers"] == 2
     assert abs(plan["estimated_minutes_with_workers"] - with_workers(plan["estimated_minutes"], 2)) < 0.1
+
+
+def test_cpu_plan_lists_the_whole_fig5_grid_with_a_detectable_effect_per_comparison(capsys):
+    assert main(["study", "--profile", "cpu", "--plan", "--json", "--only", "04"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    mmoe = [r for r in plan["runs"] if r["model"] == "mmoe"]
+    for regime in ("adam", "sgd"):
+        for dataset in ("criteo-r", "criteo-ur"):
+            part = [r for r in mmoe if r["dataset"] == dataset and r["gate_optimizer"] == regime]
+            assert len({r["vg"] for r in part if r["vg"]}) == 16
+            assert len({r["seed"] for r in part}) >= 5
+    found = {(d["regime"], d["dataset"], d["task"]) for d in plan["detectable"]}
+    assert found == {(g, d, t) for g in ("adam", "sgd") for d in ("criteo-r", "criteo-ur") for t in ("task1", "task2")}
+    assert all(d["detectable"] <= 0.005 for d in plan["detectable"])

@@ -34,14 +34,22 @@ def test_bars_per_dataset_and_correlation_in_paper_gamma_order():
     assert "Fig. 5" in fig.layout.title.text and "MMoE" in fig.layout.yaxis.title.text
 
 
-def test_significant_bars_get_a_star_at_the_bar_position():
-    fig = gain_over_baseline(gains())
+def test_verdict_marks_sit_beyond_their_bars_and_the_band_shows_the_margin():
+    frame = gains().assign(mark=lambda f: np.where(f["p_value"] < 0.05, "✓", ""))
+    fig = gain_over_baseline(frame, margin=0.004)
     stars = [t for t in fig.data if t.type == "scatter"]
     assert len(stars) == 2                                   # add_sqrt/pearson in each dataset
     pearson_bars = [t for t in fig.data if t.type == "bar" and t.name == "pearson"][0]
     assert stars[0].x[0] == pytest.approx(pearson_bars.x[2])
     assert stars[0].y[0] == pytest.approx(0.0025)           # at the top of the interval
-    assert stars[0].marker.symbol == "star"
+    assert list(stars[0].text) == ["✓"]
+    bands = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(bands) == 2 and bands[0].y0 == -0.004 and bands[0].y1 == 0.004
+
+
+def test_without_verdicts_significant_bars_get_a_star():
+    stars = [t for t in gain_over_baseline(gains()).data if t.type == "scatter"]
+    assert [list(s.text) for s in stars] == [["★"], ["★"]]
 
 
 def test_missing_columns_or_empty_frame_are_rejected():

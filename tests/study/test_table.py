@@ -47,16 +47,36 @@ def test_table1_tunes_every_configuration_on_the_same_grid(study):
     assert saved == {"mmoe", "mtphn D_pub,C&F_pri"}             # Fig. 7 and Fig. 3 read their weights
 
 
-def test_vg_sweep_has_plain_and_every_setting_per_regime_data_set_and_seed(study):
+def test_vg_sweep_pairs_plain_with_every_setting_per_regime_data_set_and_seed(study):
     p = study.profile
-    specs = table.vg_sweep(study).fixed
+    pairs = table.vg_sweep(study).paired
     settings = table.vg_settings(study)
-    # plain, then every setting for the swept models, the paper's setting for the others
-    per_model = sum(1 + (len(settings) if m in p.vg_models else 1) for m in ("mmoe", "dephn"))
-    assert len(specs) == len(p.vg_regimes) * 2 * len(p.seeds) * per_model
-    mmoe_vg = {s.train_config().vg for s in specs if s.model == "mmoe"}
-    assert mmoe_vg == {None} | set(settings)
-    assert {s.train_config().gate_optimizer for s in specs} == {"adam", "sgd"}
+    for pair in pairs:                 # one change per arm: the virtual gradient, same seed, data and regime
+        assert pair.base.train_config().vg is None
+        swept = pair.base.model in p.vg_models
+        assert [a.train_config().vg for a in pair.arms] == (settings if swept else [table.PAPER_VG])
+        for arm in pair.arms:
+            assert (arm.seed, arm.dataset, arm.train_config().gate_optimizer) == \
+                   (pair.base.seed, pair.base.dataset, pair.base.train_config().gate_optimizer)
+        assert pair.base.train_config().patience == p.vg_patience
+    seeds = {(pr.base.model, pr.base.dataset) for pr in pairs}
+    assert seeds == {(m, d) for m in ("mmoe", "dephn") for d in ("criteo-r", "criteo-ur")}
+    for m in ("mmoe", "dephn"):
+        for d in ("criteo-r", "criteo-ur"):
+            want = p.sweep_seeds(d) if m in p.vg_models else p.seeds_for(headline=True)
+            assert [pr.base.seed for pr in pairs if (pr.base.model, pr.base.dataset) == (m, d)] == \
+                   list(want) * len(p.vg_regimes)
+    assert {pr.base.train_config().gate_optimizer for pr in pairs} == {"adam", "sgd"}
+
+
+def test_the_cpu_profile_sweeps_the_whole_grid_with_its_goals_met(tmp_path):
+    from dephn.study import open_study, power
+    study = open_study("cpu", tmp_path)
+    assert len(table.vg_settings(study)) == 16 and study.profile.vg_models == ("mmoe",)
+    assert all(len(study.profile.sweep_seeds(d)) >= 5 for d in ("criteo-r", "criteo-ur"))
+    plan = power.comparisons(study.profile)
+    assert len(plan) == 8 and plan["meets_goal"].all() and (plan["detectable"] <= 0.005).all()
+    assert not power.comparisons(study.profile.replace(seeds=[0, 1]))["meets_goal"].any()
 
 
 def test_balancing_and_ablations_pair_against_one_baseline_on_the_same_seeds(study):
