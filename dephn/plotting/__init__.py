@@ -9,13 +9,13 @@ from .gammas import gamma_grid, gamma_heatmaps, gamma_point_table, vg_action, vg
 from .gating import contributions, gate_heatmap, gate_history
 from .save import read_index, save_figure, static_image, static_png_available
 from .ssg import activation_ratio, public_share, ssg_heatmap
-from .sweep import gain_frame, gain_over_baseline, method_gains
+from .sweep import gain_frame, gain_heatmap, gain_over_baseline, method_gains
 from .training import curve_stats, loss_curves
 from .widgets import confidence_explorer, gamma_explorer, gate_explorer, show
 
 __all__ = [
     "activation_ratio", "band_means_plot", "binned_band", "confidence_explorer", "confidence_plot",
-    "contributions", "curve_stats", "gain_frame", "gain_over_baseline", "gamma_explorer", "gamma_grid",
+    "contributions", "curve_stats", "gain_frame", "gain_heatmap", "gain_over_baseline", "gamma_explorer", "gamma_grid",
     "gamma_heatmaps", "gamma_point_table", "gate_explorer", "gate_heatmap", "gate_history", "loss_curves",
     "method_gains", "public_share", "read_index", "reranking_plot", "save_figure", "show", "ssg_heatmap",
     "static_image", "static_png_available", "target_curves", "task_relation", "vg_action", "vg_coefficients",

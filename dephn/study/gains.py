@@ -50,3 +50,38 @@ def _step_seconds(runs: pd.DataFrame) -> float:
         return float("nan")
     steps = runs["steps"] if "steps" in runs.columns else None
     return float((runs["train_seconds"] / steps).mean()) if steps is not None else float("nan")
+
+
+def sweep_analysis(frame: pd.DataFrame, tasks, *, model: str = "mmoe",
+                   primary: str = "add_sqrt/pearson") -> pd.DataFrame:
+    """Fig. 5 analysed per data set and task (one regime's runs): the primary comparison (the
+    paper's setting against plain `model`, pre-stated, not corrected) with its verdict; the 16
+    settings together (`verdicts.pooled_effect`: the overall effect, its interval, its verdict,
+    whether the settings differ); and the Holm-corrected verdict counts of the settings."""
+    from ..experiments.verdicts import ALPHA, pooled_effect, verdict
+    from ..plotting.sweep import gain_frame
+    gains = gain_frame(frame, tasks, model=model)
+    runs = ok(frame)
+    rows = []
+    for (dataset, task), g in gains.groupby(["dataset", "task"], sort=True):
+        part = runs[(runs["dataset"] == dataset) & (runs["model"] == model)]
+        col = f"test/{task}/auc"
+        base = part[~part["virtual_gradient"].astype(bool)].set_index("seed")[col]
+        arms = part[part["virtual_gradient"].astype(bool)]
+        long = pd.DataFrame({"seed": arms["seed"], "setting": arms["gamma"] + "/" + arms["corr"],
+                             "diff": arms[col].to_numpy() - base.reindex(arms["seed"]).to_numpy()})
+        pooled = pooled_effect(long)
+        first = g[(g["gamma"] + "/" + g["corr"]) == primary]
+        prim = first.iloc[0] if len(first) else None
+        counts = g["verdict"].value_counts()
+        rows.append({"dataset": dataset, "task": task, "seeds": pooled["seeds"], "settings": len(g),
+                     "primary_diff": prim["diff"] if prim is not None else float("nan"),
+                     "primary_lo": prim["lo"] if prim is not None else float("nan"),
+                     "primary_hi": prim["hi"] if prim is not None else float("nan"),
+                     "primary_verdict": (verdict(prim["diff"], prim["p_value"], prim["p_equiv"])
+                                         if prim is not None else "inconclusive"),
+                     "pooled": pooled["effect"], "pooled_lo": pooled["lo"], "pooled_hi": pooled["hi"],
+                     "pooled_verdict": verdict(pooled["effect"], pooled["p_value"], pooled["p_equiv"]),
+                     "settings_differ_p": pooled["p_settings_differ"],
+                     **{f"n_{v}": int(counts.get(v, 0)) for v in ("better", "worse", "equivalent", "inconclusive")}})
+    return pd.DataFrame(rows)
