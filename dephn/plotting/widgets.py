@@ -39,6 +39,8 @@ class Explorer(widgets.VBox):
             w.observe(redraw, names="value")
 
 
+WIDE_LABEL = {"description_width": "initial"}   # the whole label, never cut to ipywidgets' default width
+
 def gamma_explorer(gamma: str = "add_sqrt", x: float = 0.5, y: float = 0.5, n: int = 101) -> Explorer:
     """Pick a γ and a point (x, y): heat map of γ with a marker there, and a readout of every γ
     at that point (paper Fig. 4, one panel at a time)."""
@@ -57,8 +59,10 @@ def gamma_explorer(gamma: str = "add_sqrt", x: float = 0.5, y: float = 0.5, n: i
     fig = go.FigureWidget(finish(base, f"γ = {gamma}", width=620, height=540))
     controls = {
         "gamma": widgets.Dropdown(options=list(GAMMAS), value=gamma, description="γ"),
-        "x": widgets.FloatSlider(value=x, min=0.0, max=1.0, step=0.01, description="x (corr.)"),
-        "y": widgets.FloatSlider(value=y, min=0.0, max=1.0, step=0.01, description="y (gate diff.)"),
+        "x": widgets.FloatSlider(value=x, min=0.0, max=1.0, step=0.01, description="x: label correlation",
+                                 style=WIDE_LABEL),
+        "y": widgets.FloatSlider(value=y, min=0.0, max=1.0, step=0.01, description="y: gate difference",
+                                 style=WIDE_LABEL),
     }
     readout = widgets.HTML()
 
@@ -147,7 +151,7 @@ def confidence_explorer(c: np.ndarray, activations: Mapping[str, Mapping[str, np
         "task": widgets.Dropdown(options=tasks, value=tasks[0], description="task"),
         "model": widgets.Dropdown(options=[ALL, *activations], value=ALL, description="model"),
         "level": widgets.FloatSlider(value=level, min=0.5, max=0.99, step=0.01,
-                                     description="interval", readout_format=".0%"),
+                                     description="interval level", readout_format=".0%", style=WIDE_LABEL),
     }
 
     def redraw(change=None):
