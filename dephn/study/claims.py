@@ -13,6 +13,7 @@ import math
 import pandas as pd
 
 from ..experiments.aggregate import detectable_effect, paired_comparison
+from ..experiments.verdicts import MARGIN
 from ..fileio import atomic_write, json_default
 from . import gains, items, table
 from .context import Study
@@ -88,7 +89,6 @@ def claim_vg_on_mmoe(study: Study) -> list[dict]:
     the overall effect is a gain, ✗ when it is a loss or the same within ±MARGIN (the paper
     claims a gain), None when the test cannot tell; the primary comparison and the settings'
     Holm-corrected verdicts beside it."""
-    from ..experiments.verdicts import MARGIN
     all_runs = items.ok(study.run(table.vg_sweep(study)))
     tasks = study.dataset("criteo-ur").schema.tasks
     out = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..experiments.aggregate import detectable_effect, paired_comparison, t_half_width
+from ..experiments.verdicts import ALPHA, pooled_effect, verdict
+from ..plotting.sweep import gain_frame
 
 
 def ok(frame: pd.DataFrame) -> pd.DataFrame:
@@ -58,8 +60,6 @@ def sweep_analysis(frame: pd.DataFrame, tasks, *, model: str = "mmoe",
     paper's setting against plain `model`, pre-stated, not corrected) with its verdict; the 16
     settings together (`verdicts.pooled_effect`: the overall effect, its interval, its verdict,
     whether the settings differ); and the Holm-corrected verdict counts of the settings."""
-    from ..experiments.verdicts import ALPHA, pooled_effect, verdict
-    from ..plotting.sweep import gain_frame
     gains = gain_frame(frame, tasks, model=model)
     runs = ok(frame)
     rows = []

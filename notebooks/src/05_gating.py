@@ -47,7 +47,9 @@ study.save_figure(fig, "fig6_tvg_vs_mg", title="Fig. 6 · training loss, TVG vs 
                   caption="Sum of task losses every few steps; line = mean, band = min–max over seeds.",
                   source="05_gating")
 plotting.show(fig, interactive=False)
-results[["label", "seed"] + [c for c in results.columns if c.startswith("test/") and c.endswith("/auc")]]
+# this data set's tasks only: a column no run of it has (another data set's task) is left out
+results[["label", "seed"] + [c for c in results.columns if c.startswith("test/") and c.endswith("/auc")]].dropna(
+    axis=1, how="all")
 
 # %% [markdown]
 # ## Gate values over training (TVG, first seed)
